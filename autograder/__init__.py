@@ -1,0 +1,1 @@
+"""Grading code for the course: contract checks and the instructor CLI around nbgrader."""

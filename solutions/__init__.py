@@ -1,0 +1,37 @@
+"""Reference solutions of the autoencoders course: importable, runnable, the graders' truth.
+
+Run them with `python -m solutions train {autoencoder,stacked,vae}`; see README.md.
+"""
+
+from .analysis import (
+    encode,
+    interpolate,
+    pca_reconstruction_mse,
+    reconstruction_error,
+    set_seed,
+    vae_elbo_parts,
+)
+from .autoencoder import Autoencoder
+from .data import Dataset, DatasetUnavailableError, load_dataset, read_idx
+from .stacked import StackedAutoencoder, build_mlp_classifier
+from .vae import VAE, Sampling, kl_divergence, summed_binary_crossentropy
+
+__all__ = [
+    "Autoencoder",
+    "Dataset",
+    "DatasetUnavailableError",
+    "Sampling",
+    "StackedAutoencoder",
+    "VAE",
+    "build_mlp_classifier",
+    "encode",
+    "interpolate",
+    "kl_divergence",
+    "load_dataset",
+    "pca_reconstruction_mse",
+    "read_idx",
+    "reconstruction_error",
+    "set_seed",
+    "summed_binary_crossentropy",
+    "vae_elbo_parts",
+]
