@@ -4,6 +4,8 @@ Run them with `python -m solutions train {autoencoder,stacked,vae}`; see README.
 """
 
 from .analysis import (
+    add_noise,
+    choose_threshold,
     encode,
     interpolate,
     pca_reconstruction_mse,
@@ -17,6 +19,8 @@ from .stacked import StackedAutoencoder, build_mlp_classifier
 from .vae import VAE, Sampling, kl_divergence, summed_binary_crossentropy
 
 __all__ = [
+    "add_noise",
+    "choose_threshold",
     "Autoencoder",
     "Dataset",
     "DatasetUnavailableError",

@@ -73,3 +73,24 @@ def vae_elbo_parts(vae, x, batch_size: int = 256) -> dict[str, float]:
 def set_seed(seed: int) -> None:
     """Seed Python, NumPy and the backend, and make TensorFlow ops deterministic."""
     keras.utils.set_random_seed(seed)
+
+
+def add_noise(x, noise_factor: float = 0.3, seed: int | None = 0) -> np.ndarray:
+    """Gaussian noise of standard deviation `noise_factor`, clipped to [0, 1]; `x` is not modified.
+
+    Example:
+        >>> noisy = add_noise(x_train, noise_factor=0.3, seed=0)   # input of a denoising AE
+    """
+    rng = np.random.default_rng(seed)
+    x = np.asarray(x, dtype="float32")
+    noisy = x + noise_factor * rng.standard_normal(x.shape).astype("float32")
+    return np.clip(noisy, 0.0, 1.0)
+
+
+def choose_threshold(validation_errors, quantile: float = 0.99) -> float:
+    """Anomaly threshold: the `quantile` of reconstruction errors on held-out *normal* data.
+
+    Choosing it on data that contains anomalies, or on the training data (whose errors are
+    optimistically low), gives a threshold that does not reflect unseen normal examples.
+    """
+    return float(np.quantile(np.asarray(validation_errors, dtype="float64"), quantile))

@@ -1,0 +1,168 @@
+"""What every contract check shares: the Property type, quiet execution, fixed probes, messages.
+
+A property is checked in two steps, as in scikit-learn's `check_estimator`: `probe` runs an
+implementation (the student's, then the reference) on fixed inputs and returns plain NumPy data;
+`judge` compares what the student's implementation produced with what the reference produced and
+returns the failures, each a Spanish sentence saying what was expected and what was received.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import tempfile
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from solutions._keras import keras, quiet_native_stderr
+
+Observation = dict[str, Any]
+
+
+class CheckFailed(AssertionError):
+    """A contract property does not hold; the message is meant for the student (Spanish)."""
+
+
+@dataclass
+class Property:
+    """One gradable property of a student implementation.
+
+    Attributes:
+        name: Identifier, also the suffix of the `check_<name>` function.
+        summary: One Spanish line saying what the property is, shown in feedback.
+        probe: Runs an implementation on fixed inputs and returns plain data (numbers, arrays).
+        judge: Compares student data with reference data; returns Spanish failure messages.
+        reference: Returns the reference implementation given to `probe` for the expectations.
+    """
+
+    name: str
+    summary: str
+    probe: Callable[..., Observation]
+    judge: Callable[[Observation, Observation], list[str]]
+    reference: Callable[[], Any]
+    _expected: Observation | None = field(default=None, repr=False)
+
+    def expected(self) -> Observation:
+        if self._expected is None:
+            with quietly():
+                self._expected = self.probe(self.reference())
+        return self._expected
+
+    def failures(self, implementation) -> list[str]:
+        """Spanish failure messages for `implementation`; empty when the property holds."""
+        try:
+            with quietly():
+                observed = self.probe(implementation)
+        except CheckFailed as error:
+            return [str(error)]
+        except NotImplementedError:
+            return ["la implementación todavía no está hecha (lanza NotImplementedError)"]
+        except Exception as error:  # the student's code crashed on the probe
+            return [f"tu implementación lanzó {type(error).__name__}: {_short(error)}"]
+        return self.judge(observed, self.expected())
+
+    def check(self, implementation) -> None:
+        """Raise `CheckFailed` with every failure message when the property does not hold."""
+        failures = self.failures(implementation)
+        if failures:
+            raise CheckFailed(f"{self.summary}: " + "; ".join(failures))
+
+
+def _short(error: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(error).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@contextlib.contextmanager
+def quietly():
+    """Run student code without anything reaching stderr (nbgrader fails a cell that writes there).
+
+    Python warnings, TensorFlow's logger and C++ logs are silenced; stdout is captured too, so that
+    progress bars do not flood the feedback.
+    """
+    tf_logger = logging.getLogger("tensorflow")
+    level = tf_logger.level
+    tf_logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with (
+                contextlib.redirect_stderr(io.StringIO()),
+                contextlib.redirect_stdout(io.StringIO()),
+                quiet_native_stderr(),
+            ):
+                yield
+    finally:
+        tf_logger.setLevel(level)
+
+
+def seeded(seed: int = 0) -> None:
+    """Same weights and draws for the student's and the reference's probe."""
+    keras.utils.set_random_seed(seed)
+
+
+def uniform_inputs(n: int, dim: int, seed: int = 0) -> np.ndarray:
+    """Fixed probe inputs in [0, 1], like pixels."""
+    return np.random.default_rng(seed).uniform(size=(n, dim)).astype("float32")
+
+
+def digits(n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's bundled digits as float32 in [0, 1] with labels: a fixed, offline probe set."""
+    from sklearn.datasets import load_digits
+
+    data = load_digits()
+    x = (data.data / 16.0).astype("float32")
+    return (x[:n], data.target[:n]) if n else (x, data.target)
+
+
+def as_array(value, what: str) -> np.ndarray:
+    """Convert a student's return value to a float64 array, or fail with a clear message."""
+    if isinstance(value, (list, tuple)) and len(value) == 1:
+        value = value[0]
+    try:
+        array = np.asarray(keras.ops.convert_to_numpy(value), dtype="float64")
+    except Exception:
+        raise CheckFailed(
+            f"{what} debe devolver un tensor o array numérico; se obtuvo {type(value).__name__}"
+        ) from None
+    return array
+
+
+def shape_message(what: str, got, expected) -> str:
+    return f"{what} debe tener forma {tuple(expected)}; se obtuvo {tuple(got)}"
+
+
+def close_message(what: str, got: np.ndarray, expected: np.ndarray, hint: str = "") -> str:
+    index = np.unravel_index(np.argmax(np.abs(got - expected)), got.shape) if got.ndim else ()
+    where = f" (posición {tuple(int(i) for i in index)})" if got.ndim else ""
+    text = (
+        f"{what} no coincide con la solución de referencia{where}: se esperaba "
+        f"{float(expected[index]):.6g} y se obtuvo {float(got[index]):.6g}"
+    )
+    return text + (f". {hint}" if hint else "")
+
+
+def compare(
+    what: str, got: np.ndarray, expected: np.ndarray, *, rtol=1e-4, atol=1e-5, hint: str = ""
+) -> list[str]:
+    """Failures (0 or 1) when `got` differs from `expected` in shape or value."""
+    if got.shape != expected.shape:
+        return [shape_message(what, got.shape, expected.shape)]
+    if not np.all(np.isfinite(got)):
+        return [f"{what} contiene valores no finitos (NaN o infinito)"]
+    if not np.allclose(got, expected, rtol=rtol, atol=atol):
+        return [close_message(what, got, expected, hint)]
+    return []
+
+
+@contextlib.contextmanager
+def scratch_folder():
+    """A temporary folder for save / load round trips."""
+    with tempfile.TemporaryDirectory(prefix="autograder-") as folder:
+        yield Path(folder)

@@ -1,0 +1,375 @@
+"""Contract properties of exercise 01: `Autoencoder`, reconstruction error, noise, threshold."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from solutions._keras import keras
+
+from ._support import (
+    CheckFailed,
+    Property,
+    as_array,
+    compare,
+    digits,
+    scratch_folder,
+    seeded,
+    shape_message,
+    uniform_inputs,
+)
+
+# (input_dim, latent_dim, hidden_units): small, and each with another latent size.
+CONFIGURATIONS = ((64, 2, (32,)), (20, 5, (16, 8)), (30, 7, (12,)))
+
+
+def _reference_autoencoder_class():
+    from solutions import Autoencoder
+
+    return Autoencoder
+
+
+def _build(autoencoder_class, input_dim, latent_dim, hidden_units, seed=0):
+    seeded(seed)
+    try:
+        return autoencoder_class(
+            input_dim=input_dim, latent_dim=latent_dim, hidden_units=hidden_units
+        )
+    except TypeError as error:
+        raise CheckFailed(
+            "Autoencoder(input_dim=..., latent_dim=..., hidden_units=...) debe poder crearse con "
+            f"esos argumentos con nombre; se obtuvo TypeError: {error}"
+        ) from None
+
+
+def _config_label(input_dim, latent_dim, hidden_units):
+    return f"input_dim={input_dim}, latent_dim={latent_dim}, hidden_units={hidden_units}"
+
+
+# --- shapes and latent size ------------------------------------------------------------------
+
+
+def probe_shapes(autoencoder_class):
+    shapes = {}
+    for input_dim, latent_dim, hidden_units in CONFIGURATIONS:
+        model = _build(autoencoder_class, input_dim, latent_dim, hidden_units)
+        x = uniform_inputs(7, input_dim)
+        label = _config_label(input_dim, latent_dim, hidden_units)
+        code = as_array(model.encoder(x), "model.encoder(x)")
+        shapes[f"model.encoder(x) con {label}"] = code.shape
+        decoded = as_array(model.decoder(np.zeros((7, latent_dim), "float32")), "model.decoder")
+        shapes[f"model.decoder(código) con {label}"] = decoded.shape
+        shapes[f"model(x) con {label}"] = as_array(model(x), "model(x)").shape
+    return shapes
+
+
+def judge_shapes(observed, expected):
+    return [
+        shape_message(what, observed[what], shape)
+        for what, shape in expected.items()
+        if observed.get(what) != shape
+    ]
+
+
+latent_size = Property(
+    "autoencoder_latent_size",
+    "el código y la reconstrucción del Autoencoder deben tener el tamaño pedido",
+    probe_shapes, judge_shapes, _reference_autoencoder_class,
+)
+
+
+# --- output range --------------------------------------------------------------------------
+
+
+def probe_output_range(autoencoder_class):
+    model = _build(autoencoder_class, 64, 3, (16,))
+    # Codes far from the origin: a decoder without a squashing output leaves [0, 1] there.
+    codes = np.random.default_rng(1).normal(scale=50.0, size=(64, 3)).astype("float32")
+    decoded = as_array(model.decoder(codes), "model.decoder(código)")
+    reconstructed = as_array(model(uniform_inputs(16, 64)), "model(x)")
+    values = np.concatenate([decoded.ravel(), reconstructed.ravel()])
+    return {"minimum": float(np.min(values)), "maximum": float(np.max(values))}
+
+
+def judge_output_range(observed, expected):
+    low, high = observed["minimum"], observed["maximum"]
+    if np.isfinite(low) and np.isfinite(high) and low >= 0.0 and high <= 1.0:
+        return []
+    return [
+        f"la salida del decodificador debe estar en [0, 1] (píxeles); se obtuvo un mínimo de "
+        f"{low:.4g} y un máximo de {high:.4g}. ¿Usa la última capa una activación sigmoide?"
+    ]
+
+
+output_range = Property(
+    "autoencoder_output_range",
+    "la reconstrucción debe estar en [0, 1]",
+    probe_output_range, judge_output_range, _reference_autoencoder_class,
+)
+
+
+# --- call = decoder(encoder(x)) ------------------------------------------------------------
+
+
+def probe_composition(autoencoder_class):
+    model = _build(autoencoder_class, 64, 4, (16,))
+    x = uniform_inputs(9, 64, seed=3)
+    through_call = as_array(model(x), "model(x)")
+    through_parts = as_array(model.decoder(model.encoder(x)), "model.decoder(model.encoder(x))")
+    return {"difference": float(np.max(np.abs(through_call - through_parts)))
+            if through_call.shape == through_parts.shape else float("inf")}
+
+
+def judge_composition(observed, expected):
+    if observed["difference"] <= 1e-5:
+        return []
+    return [
+        "model(x) debe ser model.decoder(model.encoder(x)); la mayor diferencia entre ambos es "
+        f"{observed['difference']:.4g}"
+    ]
+
+
+composition = Property(
+    "autoencoder_composition",
+    "el Autoencoder debe reconstruir x como decoder(encoder(x))",
+    probe_composition, judge_composition, _reference_autoencoder_class,
+)
+
+
+# --- save / load ---------------------------------------------------------------------------
+
+
+def probe_save_load(autoencoder_class):
+    model = _build(autoencoder_class, 64, 3, (16,))
+    x = uniform_inputs(5, 64, seed=4)
+    before = as_array(model(x), "model(x)")
+    codes_before = as_array(model.encoder(x), "model.encoder(x)")
+    with scratch_folder() as folder:
+        path = folder / "autoencoder.keras"
+        try:
+            model.save(path)
+            loaded = keras.models.load_model(path)
+        except Exception as error:
+            raise CheckFailed(
+                "el modelo debe poder guardarse y cargarse en formato .keras (¿falta get_config "
+                "o el decorador register_keras_serializable?); se obtuvo "
+                f"{type(error).__name__}: {' '.join(str(error).split())[:200]}"
+            ) from None
+    after = as_array(loaded(x), "el modelo cargado")
+    codes_after = as_array(loaded.encoder(x), "loaded.encoder(x)")
+    return {
+        "config": loaded.get_config().get("latent_dim"),
+        "difference": float(max(np.max(np.abs(before - after)),
+                                np.max(np.abs(codes_before - codes_after)))),
+    }
+
+
+def judge_save_load(observed, expected):
+    failures = []
+    if observed["config"] != expected["config"]:
+        failures.append(
+            f"get_config() debe incluir latent_dim={expected['config']}; "
+            f"se obtuvo {observed['config']!r}"
+        )
+    if not observed["difference"] <= 1e-6:
+        failures.append(
+            "el modelo cargado desde .keras debe dar las mismas salidas que el original; la "
+            f"mayor diferencia es {observed['difference']:.4g}"
+        )
+    return failures
+
+
+save_load = Property(
+    "autoencoder_save_load",
+    "el Autoencoder debe guardarse y cargarse como .keras sin cambiar",
+    probe_save_load, judge_save_load, _reference_autoencoder_class,
+)
+
+
+# --- reconstruction_error(model, x) --------------------------------------------------------
+
+
+def _reference_reconstruction_error():
+    from solutions import reconstruction_error
+
+    return reconstruction_error
+
+
+def probe_reconstruction_error(reconstruction_error):
+    from solutions import Autoencoder
+
+    model = _build(Autoencoder, 64, 4, (16,), seed=5)
+    x, _ = digits(50)
+    return {"errors": as_array(reconstruction_error(model, x), "reconstruction_error")}
+
+
+def judge_reconstruction_error(observed, expected):
+    got, wanted = observed["errors"], expected["errors"]
+    if got.shape != wanted.shape:
+        return [shape_message("reconstruction_error(model, x) (un error por ejemplo)",
+                              got.shape, wanted.shape)]
+    return compare(
+        "el error cuadrático medio por ejemplo", got, wanted, rtol=1e-3, atol=1e-6,
+        hint="Es la media, sobre los píxeles, de (x - reconstrucción)².",
+    )
+
+
+reconstruction_error_values = Property(
+    "reconstruction_error_values",
+    "reconstruction_error debe dar el error cuadrático medio de cada ejemplo",
+    probe_reconstruction_error, judge_reconstruction_error, _reference_reconstruction_error,
+)
+
+
+# --- add_noise(x, noise_factor, seed) ------------------------------------------------------
+
+
+def _reference_add_noise():
+    from solutions.analysis import add_noise
+
+    return add_noise
+
+
+def probe_add_noise(add_noise):
+    gray = np.full((400, 64), 0.5, dtype="float32")
+    original = gray.copy()
+    first = as_array(add_noise(gray, noise_factor=0.2, seed=1), "add_noise")
+    again = as_array(add_noise(gray, noise_factor=0.2, seed=1), "add_noise")
+    other = as_array(add_noise(gray, noise_factor=0.2, seed=2), "add_noise")
+    extremes = np.concatenate([np.zeros((50, 64), "float32"), np.ones((50, 64), "float32")])
+    clipped = as_array(add_noise(extremes, noise_factor=0.5, seed=3), "add_noise")
+    same_shape = first.shape == gray.shape and clipped.shape == extremes.shape
+    return {
+        "shape": first.shape,
+        "noise_std": float(np.std(first - 0.5)) if same_shape else float("nan"),
+        "minimum": float(min(first.min(), clipped.min())),
+        "maximum": float(max(first.max(), clipped.max())),
+        "reproducible": bool(same_shape and np.array_equal(first, again)),
+        "seed_matters": bool(same_shape and not np.array_equal(first, other)),
+        "input_untouched": bool(np.array_equal(gray, original)),
+    }
+
+
+def judge_add_noise(observed, expected):
+    failures = []
+    if observed["shape"] != expected["shape"]:
+        return [shape_message("add_noise(x, ...)", observed["shape"], expected["shape"])]
+    if observed["minimum"] < 0.0 or observed["maximum"] > 1.0:
+        failures.append(
+            "las imágenes con ruido deben recortarse a [0, 1]; se obtuvo un mínimo de "
+            f"{observed['minimum']:.3g} y un máximo de {observed['maximum']:.3g}"
+        )
+    wanted = expected["noise_std"]
+    if not abs(observed["noise_std"] - wanted) <= 0.1 * wanted:
+        failures.append(
+            f"con noise_factor=0.2 la desviación típica del ruido debe ser ≈ {wanted:.3f} "
+            f"(ruido gaussiano multiplicado por noise_factor); se obtuvo {observed['noise_std']:.3f}"
+        )
+    if not observed["reproducible"]:
+        failures.append("con la misma semilla add_noise debe devolver exactamente el mismo ruido")
+    if not observed["seed_matters"]:
+        failures.append("con semillas distintas add_noise debe devolver ruidos distintos")
+    if not observed["input_untouched"]:
+        failures.append("add_noise no debe modificar el array de entrada")
+    return failures
+
+
+noise = Property(
+    "add_noise",
+    "add_noise debe añadir ruido gaussiano reproducible y recortado a [0, 1]",
+    probe_add_noise, judge_add_noise, _reference_add_noise,
+)
+
+
+# --- choose_threshold(validation_errors, quantile) ------------------------------------------
+
+
+def _reference_choose_threshold():
+    from solutions.analysis import choose_threshold
+
+    return choose_threshold
+
+
+def probe_choose_threshold(choose_threshold):
+    errors = np.random.default_rng(6).gamma(2.0, 0.01, size=500).astype("float32")
+    values = [choose_threshold(errors, quantile=q) for q in (0.9, 0.99)]
+    return {"thresholds": np.array([float(as_array(v, "choose_threshold")) for v in values])}
+
+
+def judge_choose_threshold(observed, expected):
+    return compare(
+        "el umbral para los cuantiles 0.9 y 0.99", observed["thresholds"],
+        expected["thresholds"], rtol=1e-3, atol=1e-7,
+        hint="El umbral es el cuantil pedido de los errores de validación (datos normales).",
+    )
+
+
+threshold = Property(
+    "choose_threshold",
+    "choose_threshold debe devolver el cuantil pedido de los errores de validación",
+    probe_choose_threshold, judge_choose_threshold, _reference_choose_threshold,
+)
+
+
+# --- trained models from the notebook ------------------------------------------------------
+
+
+def _mean_image_mse(x_train, x_test):
+    return float(np.mean(np.square(x_test - x_train.mean(axis=0))))
+
+
+def check_trained_autoencoder(model, x_train, x_test, max_fraction=0.5):
+    """The notebook's trained autoencoder reconstructs held-out data far better than the mean."""
+    from ._support import quietly
+
+    try:
+        with quietly():
+            reconstructed = as_array(model.predict(x_test, verbose=0), "autoencoder.predict")
+    except CheckFailed:
+        raise
+    except Exception as error:
+        raise CheckFailed(
+            f"no se pudo usar el autoencoder entrenado: {type(error).__name__}: {error}"
+        ) from None
+    if reconstructed.shape != x_test.shape:
+        raise CheckFailed(shape_message("la reconstrucción", reconstructed.shape, x_test.shape))
+    mse = float(np.mean(np.square(x_test - reconstructed)))
+    baseline = _mean_image_mse(x_train, x_test)
+    if not mse <= max_fraction * baseline:
+        raise CheckFailed(
+            f"el autoencoder entrenado debe reconstruir los datos de validación con un MSE menor "
+            f"que {max_fraction:.2g} × {baseline:.4f} (predecir siempre la imagen media); se obtuvo "
+            f"{mse:.4f}. ¿Se ha entrenado con x como entrada y como objetivo?"
+        )
+
+
+def check_denoising(model, x_test, noisy_test, max_fraction=0.8):
+    """The denoising autoencoder's output is closer to the clean images than its noisy input."""
+    from ._support import quietly
+
+    with quietly():
+        denoised = as_array(model.predict(noisy_test, verbose=0), "denoising_autoencoder.predict")
+    if denoised.shape != x_test.shape:
+        raise CheckFailed(shape_message("la salida del autoencoder", denoised.shape, x_test.shape))
+    noisy_mse = float(np.mean(np.square(noisy_test - x_test)))
+    denoised_mse = float(np.mean(np.square(denoised - x_test)))
+    if not denoised_mse <= max_fraction * noisy_mse:
+        raise CheckFailed(
+            "el autoencoder de eliminación de ruido debe acercar las imágenes ruidosas a las "
+            f"limpias: el MSE frente a las limpias debe bajar de {noisy_mse:.4f} (las ruidosas) a "
+            f"menos de {max_fraction * noisy_mse:.4f}; se obtuvo {denoised_mse:.4f}. ¿Se ha "
+            "entrenado con las ruidosas como entrada y las limpias como objetivo?"
+        )
+
+
+PROPERTIES = (
+    latent_size, output_range, composition, save_load,
+    reconstruction_error_values, noise, threshold,
+)
+
+check_autoencoder_latent_size = latent_size.check
+check_autoencoder_output_range = output_range.check
+check_autoencoder_composition = composition.check
+check_autoencoder_save_load = save_load.check
+check_reconstruction_error = reconstruction_error_values.check
+check_add_noise = noise.check
+check_choose_threshold = threshold.check
