@@ -19,8 +19,9 @@ class StackedAutoencoder(keras.Model):
     Args:
         input_dim: Size of the (flattened) input.
         layer_units: Units of each encoder layer, outermost first; the last one is the code size.
-        activation: Activation of every encoder layer and of the inner decoder layers. The
-            outermost decoder layer is a sigmoid, so reconstructions lie in [0, 1].
+        activation: Activation of every encoder layer. Inner decoder layers are linear (they
+            reconstruct real-valued codes; a ReLU there dies and outputs zeros); the outermost
+            decoder layer is a sigmoid, so reconstructions lie in [0, 1].
 
     Example:
         >>> stack = StackedAutoencoder(input_dim=64, layer_units=(32, 8))
@@ -51,7 +52,7 @@ class StackedAutoencoder(keras.Model):
         # decoder_layers[k] undoes encoder_layers[k]; the outermost one produces pixels.
         self.decoder_layers = [
             layers.Dense(
-                sizes[k], activation="sigmoid" if k == 0 else activation, name=f"decoder_{k + 1}"
+                sizes[k], activation="sigmoid" if k == 0 else None, name=f"decoder_{k + 1}"
             )
             for k in range(len(self.layer_units))
         ]

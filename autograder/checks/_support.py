@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import re
 import tempfile
 import warnings
 from collections.abc import Callable
@@ -74,8 +75,11 @@ class Property:
             raise CheckFailed(f"{self.summary}: " + "; ".join(failures))
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def _short(error: BaseException, limit: int = 300) -> str:
-    text = " ".join(str(error).split())
+    text = " ".join(_ANSI.sub("", str(error)).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -1,0 +1,312 @@
+"""Contract properties of exercise 02: greedy `pretrain` and `build_classifier`.
+
+The pretraining probe watches every `keras.Model.fit` call made while `pretrain` runs: which
+encoder layers each call changed and what it was trained to reconstruct. So a correct
+implementation may build its stage models in any way, as long as each stage is trained with `fit`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+
+from solutions._keras import keras
+
+from ._support import CheckFailed, Property, as_array, digits, seeded, shape_message
+
+LAYER_UNITS = (32, 16)
+INPUT_DIM = 64
+
+
+def _reference_class():
+    from solutions import StackedAutoencoder
+
+    return StackedAutoencoder
+
+
+def _build(stack_class, seed=0):
+    seeded(seed)
+    return stack_class(input_dim=INPUT_DIM, layer_units=LAYER_UNITS)
+
+
+def _weights(stack):
+    return [[np.array(w) for w in layer.get_weights()] for layer in stack.encoder_layers]
+
+
+def _changed(before, after):
+    return [
+        k for k, (old, new) in enumerate(zip(before, after))
+        if any(o.shape != n.shape or not np.array_equal(o, n) for o, n in zip(old, new))
+    ]
+
+
+def _last_dim(value):
+    shape = getattr(value, "shape", None)
+    return int(shape[-1]) if shape is not None and len(shape) else None
+
+
+def _stage_errors(stack, x):
+    """Error of each stage on its own input (x, then the codes of the layers before), relative
+    to that input's variance: 1.0 is no better than predicting the mean."""
+    errors, stage_input = [], x
+    for encoder_layer, decoder_layer in zip(stack.encoder_layers, stack.decoder_layers):
+        code = encoder_layer(stage_input)
+        reconstruction = as_array(decoder_layer(code), "decoder_layers[k](código)")
+        variance = float(np.mean(np.square(stage_input - stage_input.mean(axis=0))))
+        mse = float(np.mean(np.square(stage_input - reconstruction)))
+        errors.append(mse / variance if variance > 0 else float("inf"))
+        stage_input = as_array(code, "encoder_layers[k](x)")
+    return errors
+
+
+@contextlib.contextmanager
+def _watch_fit(stack, x, calls):
+    """Record, for each `fit` call: the encoder layers it changed, its target's size, and the
+    stage errors right after it (so damage done by a later stage is not blamed on this one)."""
+    original_fit = keras.Model.fit
+
+    def watched_fit(model, inputs=None, targets=None, *args, **kwargs):
+        before = _weights(stack)
+        history = original_fit(model, inputs, targets, *args, **kwargs)
+        calls.append({
+            "changed": _changed(before, _weights(stack)),
+            "target_dim": _last_dim(targets if targets is not None else inputs),
+            "stage_errors": _stage_errors(stack, x),
+        })
+        return history
+
+    keras.Model.fit = watched_fit
+    try:
+        yield
+    finally:
+        keras.Model.fit = original_fit
+
+
+_pretrain_cache: dict = {}
+
+
+def probe_pretraining(stack_class):
+    """Pretrain a small stack on digits and measure what each stage learned (cached per class)."""
+    if stack_class in _pretrain_cache:
+        return _pretrain_cache[stack_class]
+    x, _ = digits(600)
+    stack = _build(stack_class)
+    calls = []
+    with _watch_fit(stack, x, calls):
+        histories = stack.pretrain(x, epochs=20, batch_size=32, verbose=0)
+    try:
+        histories = list(histories)
+    except TypeError:
+        histories = None
+    # Each stage is judged right after the last fit that trained its layer alone (if any, else
+    # the last that trained it at all), so damage done by a later stage is not blamed on it.
+    errors_after_stage = [float("inf")] * len(LAYER_UNITS)
+    for alone in (False, True):
+        for call in calls:
+            for k in call["changed"]:
+                if not alone or call["changed"] == [k]:
+                    errors_after_stage[k] = call["stage_errors"][k]
+    observation = {
+        "histories": None if histories is None else [
+            sorted(getattr(h, "history", {}) or {}) for h in histories
+        ],
+        "calls": calls,
+        "relative_errors": errors_after_stage,
+    }
+    _pretrain_cache[stack_class] = observation
+    return observation
+
+
+def judge_histories(observed, expected):
+    histories = observed["histories"]
+    if histories is None:
+        return ["pretrain debe devolver una lista con el History de cada etapa"]
+    if len(histories) != len(LAYER_UNITS):
+        return [
+            f"con layer_units={LAYER_UNITS} pretrain debe devolver {len(LAYER_UNITS)} History "
+            f"(uno por etapa); se obtuvieron {len(histories)}"
+        ]
+    if any("loss" not in keys for keys in histories):
+        return ["cada elemento devuelto por pretrain debe ser el History de fit (con 'loss')"]
+    return []
+
+
+def judge_first_stage(observed, expected):
+    error = observed["relative_errors"][0]
+    if error <= 0.5:
+        return []
+    return [
+        "tras pretrain, la primera etapa (encoder_layers[0] y decoder_layers[0]) debe reconstruir "
+        f"las entradas: su error relativo debe ser ≤ 0.5 de la varianza; se obtuvo {error:.3f}"
+    ]
+
+
+def judge_freezing(observed, expected):
+    calls = [c for c in observed["calls"] if c["changed"]]
+    if not calls:
+        return ["pretrain debe entrenar cada etapa con fit; no cambió ninguna capa del codificador"]
+    trained_so_far = -1
+    for stage, call in enumerate(calls, start=1):
+        changed = call["changed"]
+        if len(changed) > 1:
+            names = ", ".join(f"encoder_layers[{k}]" for k in changed)
+            return [
+                f"la llamada {stage} a fit cambió a la vez {names}: en el preentrenamiento voraz "
+                "cada etapa entrena solo su capa y las anteriores quedan fijas"
+            ]
+        if changed[0] < trained_so_far:
+            return [
+                f"la llamada {stage} a fit cambió encoder_layers[{changed[0]}] cuando ya se "
+                f"entrenaba encoder_layers[{trained_so_far}]: las capas ya entrenadas no deben "
+                "cambiar en las etapas siguientes"
+            ]
+        trained_so_far = changed[0]
+    trained = {c["changed"][0] for c in calls}
+    missing = [k for k in range(len(LAYER_UNITS)) if k not in trained]
+    if missing:
+        return [f"pretrain no entrenó encoder_layers{missing}"]
+    return []
+
+
+def judge_greedy(observed, expected):
+    return judge_freezing(observed, expected) or judge_codes(observed, expected)
+
+
+def judge_codes(observed, expected):
+    sizes = (INPUT_DIM, *LAYER_UNITS)
+    failures = []
+    for call in observed["calls"]:
+        if len(call["changed"]) != 1 or call["changed"][0] == 0:
+            continue
+        k = call["changed"][0]
+        if call["target_dim"] != sizes[k]:
+            failures.append(
+                f"la etapa {k + 1} debe aprender a reconstruir los códigos de la etapa {k} "
+                f"(tamaño {sizes[k]}); se entrenó para reconstruir algo de tamaño "
+                f"{call['target_dim']}"
+            )
+            break
+    for k, error in enumerate(observed["relative_errors"][1:], start=1):
+        if not error <= 0.8:
+            failures.append(
+                f"tras pretrain, la etapa {k + 1} debe reconstruir los códigos de la etapa {k}: su "
+                f"error relativo debe ser ≤ 0.8 de la varianza de esos códigos; se obtuvo "
+                f"{error:.3f}"
+            )
+            break
+    return failures
+
+
+def _no_reference():
+    return None
+
+
+def _absolute(probe):
+    """A probe whose judge needs no reference observation."""
+    return lambda implementation: {} if implementation is None else probe(implementation)
+
+
+pretrain_histories = Property(
+    "pretrain_histories",
+    "pretrain debe devolver un History por etapa",
+    _absolute(probe_pretraining), judge_histories, _no_reference,
+)
+pretrain_first_stage = Property(
+    "pretrain_first_stage",
+    "la primera etapa del preentrenamiento debe aprender a reconstruir las entradas",
+    _absolute(probe_pretraining), judge_first_stage, _no_reference,
+)
+pretrain_greedy = Property(
+    "pretrain_greedy",
+    "el preentrenamiento debe ser voraz: cada etapa entrena solo su capa, con los códigos de las "
+    "capas ya entrenadas, que quedan fijas",
+    _absolute(probe_pretraining), judge_greedy, _no_reference,
+)
+
+
+# --- build_classifier ----------------------------------------------------------------------
+
+
+def probe_classifier(stack_class):
+    x, _ = digits(20)
+    stack = _build(stack_class, seed=1)
+    classifier = stack.build_classifier(num_classes=10)
+    before = as_array(classifier(x), "classifier(x)")
+    reacts = []
+    for k, layer in enumerate(stack.encoder_layers):
+        kernel = layer.kernel
+        original = np.array(kernel)
+        kernel.assign(original + np.random.default_rng(k).normal(size=original.shape))
+        after = as_array(classifier(x), "classifier(x)")
+        kernel.assign(original)
+        reacts.append(bool(after.shape == before.shape and not np.allclose(after, before)))
+    return {"shape": before.shape, "row_sums": before.sum(axis=-1) if before.ndim == 2 else None,
+            "minimum": float(before.min()), "reacts": reacts}
+
+
+def judge_classifier_outputs(observed, expected):
+    if observed["shape"] != (20, 10):
+        return [shape_message("build_classifier(10)(x) para 20 ejemplos", observed["shape"],
+                              (20, 10))]
+    sums = observed["row_sums"]
+    if observed["minimum"] < 0 or not np.allclose(sums, 1.0, atol=1e-4):
+        return ["el clasificador debe devolver probabilidades (softmax): no negativas y que sumen "
+                f"1 por ejemplo; se obtuvieron sumas entre {sums.min():.4g} y {sums.max():.4g}"]
+    return []
+
+
+def judge_classifier_shares(observed, expected):
+    missing = [k for k, reacted in enumerate(observed["reacts"]) if not reacted]
+    if not missing:
+        return []
+    return [
+        "el clasificador debe reutilizar las mismas capas (los mismos pesos) del codificador "
+        f"preentrenado, pero no cambió al modificar encoder_layers{missing}: ¿se han copiado los "
+        "pesos o creado capas nuevas?"
+    ]
+
+
+classifier_outputs = Property(
+    "classifier_outputs",
+    "build_classifier debe devolver un clasificador con salida softmax",
+    _absolute(probe_classifier), judge_classifier_outputs, _no_reference,
+)
+classifier_shares = Property(
+    "classifier_shares_weights",
+    "build_classifier debe reutilizar las capas preentrenadas",
+    _absolute(probe_classifier), judge_classifier_shares, _no_reference,
+)
+
+
+def check_few_labels_experiment(results, x_test, y_test):
+    """`results` maps "preentrenado"/"aleatorio" to (classifier, reported test accuracy)."""
+    from ._support import quietly
+
+    for name, (classifier, accuracy) in results.items():
+        try:
+            with quietly():
+                predicted = np.argmax(as_array(classifier.predict(x_test, verbose=0),
+                                               "predict"), axis=-1)
+        except CheckFailed:
+            raise
+        except Exception as error:
+            raise CheckFailed(f"no se pudo evaluar el clasificador {name}: {error}") from None
+        measured = float(np.mean(predicted == np.asarray(y_test)))
+        if not isinstance(accuracy, (float, np.floating)) or not abs(accuracy - measured) <= 1e-3:
+            raise CheckFailed(
+                f"la exactitud del clasificador {name} en el conjunto de prueba es {measured:.4f}; "
+                f"se informó {accuracy!r}"
+            )
+
+
+PROPERTIES = (
+    pretrain_histories, pretrain_first_stage, pretrain_greedy,
+    classifier_outputs, classifier_shares,
+)
+
+check_pretrain_histories = pretrain_histories.check
+check_pretrain_first_stage = pretrain_first_stage.check
+check_pretrain_greedy = pretrain_greedy.check
+check_classifier_outputs = classifier_outputs.check
+check_classifier_shares_weights = classifier_shares.check
