@@ -16,7 +16,7 @@ from .analysis import (
 from .autoencoder import Autoencoder
 from .data import Dataset, DatasetUnavailableError, load_dataset, read_idx
 from .stacked import StackedAutoencoder, build_mlp_classifier
-from .vae import VAE, Sampling, kl_divergence, summed_binary_crossentropy
+from .vae import VAE, Sampling, kl_divergence, reconstruction_loss
 
 __all__ = [
     "add_noise",
@@ -36,6 +36,6 @@ __all__ = [
     "read_idx",
     "reconstruction_error",
     "set_seed",
-    "summed_binary_crossentropy",
+    "reconstruction_loss",
     "vae_elbo_parts",
 ]

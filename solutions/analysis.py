@@ -51,7 +51,7 @@ def vae_elbo_parts(vae, x, batch_size: int = 256) -> dict[str, float]:
 
     One Monte Carlo sample of z per example, as in training.
     """
-    from .vae import kl_divergence, summed_binary_crossentropy
+    from .vae import kl_divergence, reconstruction_loss
 
     x = np.asarray(x, dtype="float32")
     reconstruction, kl = [], []
@@ -59,7 +59,7 @@ def vae_elbo_parts(vae, x, batch_size: int = 256) -> dict[str, float]:
         batch = x[start:start + batch_size]
         z_mean, z_log_var = vae.encoder(batch)
         decoded = vae.decoder(vae.sampling([z_mean, z_log_var]))
-        reconstruction.append(ops.convert_to_numpy(summed_binary_crossentropy(batch, decoded)))
+        reconstruction.append(ops.convert_to_numpy(reconstruction_loss(batch, decoded)))
         kl.append(ops.convert_to_numpy(kl_divergence(z_mean, z_log_var)))
     reconstruction_nats = float(np.mean(np.concatenate(reconstruction)))
     kl_nats = float(np.mean(np.concatenate(kl)))

@@ -54,7 +54,7 @@ def kl_divergence(z_mean, z_log_var):
 
 
 @register
-def summed_binary_crossentropy(y_true, y_pred):
+def reconstruction_loss(y_true, y_pred):
     """Binary cross-entropy summed over the features (pixels): nats per example.
 
     Keras's `binary_crossentropy` averages over the last axis; the ELBO needs the sum, otherwise
@@ -127,7 +127,7 @@ class VAE(keras.Model):
     def compile(self, optimizer="adam", loss=None, **kwargs):
         super().compile(
             optimizer=optimizer,
-            loss=summed_binary_crossentropy if loss is None else loss,
+            loss=reconstruction_loss if loss is None else loss,
             **kwargs,
         )
 

@@ -1,0 +1,433 @@
+"""Contract properties of exercise 03: `Sampling`, `kl_divergence`, `reconstruction_loss`, `VAE`,
+`interpolate`.
+
+The VAE's properties are judged with the reference `Sampling`, `kl_divergence` and
+`reconstruction_loss` swapped into the student's namespace while the probe runs: those pieces are
+graded on their own, so a mistake in one of them costs its own points only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+
+from solutions._keras import keras, ops
+
+from ._support import (
+    CheckFailed,
+    Property,
+    as_array,
+    compare,
+    digits,
+    seeded,
+    shape_message,
+    uniform_inputs,
+)
+
+MEANS = np.array([0.5, -1.0, 2.0], dtype="float32")
+LOG_VARIANCES = np.log(np.array([4.0, 1.0, 0.25], dtype="float32"))
+
+
+def _reference(name):
+    def load():
+        import solutions
+
+        return getattr(solutions, name)
+
+    return load
+
+
+def _make_sampling(sampling_class, seed):
+    try:
+        return sampling_class(seed=seed)
+    except TypeError as error:
+        raise CheckFailed(f"Sampling(seed=...) debe aceptar una semilla; se obtuvo {error}") from None
+
+
+# --- Sampling: the distribution of z ------------------------------------------------------
+
+
+def probe_sampling_distribution(sampling_class):
+    draws = 20000
+    z_mean = np.tile(MEANS, (draws, 1))
+    z_log_var = np.tile(LOG_VARIANCES, (draws, 1))
+    z = as_array(_make_sampling(sampling_class, 3)([z_mean, z_log_var]), "Sampling")
+    almost_deterministic = as_array(
+        _make_sampling(sampling_class, 4)([z_mean[:10], np.full((10, 3), -30.0, "float32")]),
+        "Sampling",
+    )
+    return {
+        "shape": z.shape,
+        "mean": z.mean(axis=0) if z.shape == z_mean.shape else None,
+        "variance": z.var(axis=0) if z.shape == z_mean.shape else None,
+        "tiny_variance_gap": float(np.max(np.abs(almost_deterministic - MEANS)))
+        if almost_deterministic.shape == (10, 3) else float("inf"),
+    }
+
+
+def judge_sampling_distribution(observed, expected):
+    if observed["shape"] != expected["shape"]:
+        return [shape_message("Sampling()([z_mean, z_log_var])", observed["shape"],
+                              expected["shape"])]
+    failures = []
+    if not np.allclose(observed["mean"], MEANS, atol=0.08):
+        failures.append(
+            f"la media de z sobre 20000 muestras debe ser z_mean = {MEANS.tolist()}; se obtuvo "
+            f"{np.round(observed['mean'], 3).tolist()}"
+        )
+    variances = np.exp(LOG_VARIANCES)
+    if not np.allclose(observed["variance"], variances, rtol=0.1):
+        failures.append(
+            f"la varianza de z debe ser exp(z_log_var) = {variances.tolist()}; se obtuvo "
+            f"{np.round(observed['variance'], 3).tolist()}. Recuerda: σ = exp(0.5·z_log_var)"
+        )
+    if not observed["tiny_variance_gap"] <= 1e-3:
+        failures.append(
+            "con z_log_var = -30 (varianza casi nula) z debe ser casi z_mean; la mayor diferencia "
+            f"fue {observed['tiny_variance_gap']:.3g}"
+        )
+    return failures
+
+
+sampling_distribution = Property(
+    "sampling_distribution",
+    "Sampling debe muestrear z ~ N(z_mean, exp(z_log_var))",
+    probe_sampling_distribution, judge_sampling_distribution, _reference("Sampling"),
+)
+
+
+# --- Sampling: gradients (reparameterisation) -----------------------------------------------
+
+
+def probe_sampling_gradients(sampling_class):
+    import tensorflow as tf
+
+    z_mean = tf.Variable(np.tile(MEANS, (64, 1)))
+    z_log_var = tf.Variable(np.tile(LOG_VARIANCES, (64, 1)))
+    layer = _make_sampling(sampling_class, 5)
+    with tf.GradientTape() as tape:
+        total = ops.sum(layer([z_mean, z_log_var]))
+    gradient_mean, gradient_log_var = tape.gradient(total, [z_mean, z_log_var])
+    as_numpy = (lambda g: None if g is None else np.asarray(g))
+    return {"mean": as_numpy(gradient_mean), "log_var": as_numpy(gradient_log_var)}
+
+
+def judge_sampling_gradients(observed, expected):
+    failures = []
+    for name in ("mean", "log_var"):
+        gradient = observed[name]
+        if gradient is None or not np.all(np.isfinite(gradient)) or not np.any(gradient != 0):
+            failures.append(
+                f"el gradiente de z respecto a z_{name} debe existir y no ser nulo (truco de la "
+                "reparametrización: z = z_mean + exp(0.5·z_log_var)·ε, con ε independiente)"
+            )
+    if not failures and not np.allclose(observed["mean"], 1.0, atol=1e-5):
+        failures.append("dz/dz_mean debe ser 1: z_mean se suma tal cual a la parte aleatoria")
+    return failures
+
+
+sampling_gradients = Property(
+    "sampling_gradients",
+    "los gradientes deben pasar por Sampling hasta z_mean y z_log_var",
+    probe_sampling_gradients, judge_sampling_gradients, _reference("Sampling"),
+)
+
+
+# --- Sampling: seeds ------------------------------------------------------------------------
+
+
+def probe_sampling_seed(sampling_class):
+    z_mean, z_log_var = np.zeros((4, 3), "float32"), np.zeros((4, 3), "float32")
+    first_layer, twin_layer = _make_sampling(sampling_class, 11), _make_sampling(sampling_class, 11)
+    first = as_array(first_layer([z_mean, z_log_var]), "Sampling")
+    twin = as_array(twin_layer([z_mean, z_log_var]), "Sampling")
+    second = as_array(first_layer([z_mean, z_log_var]), "Sampling")
+    return {
+        "same_seed_same_draw": bool(first.shape == twin.shape and np.allclose(first, twin)),
+        "calls_differ": bool(first.shape == second.shape and not np.allclose(first, second)),
+    }
+
+
+def judge_sampling_seed(observed, expected):
+    failures = []
+    if not observed["same_seed_same_draw"]:
+        failures.append("dos capas Sampling con la misma semilla deben dar las mismas muestras "
+                        "(usa keras.random.SeedGenerator(seed))")
+    if not observed["calls_differ"]:
+        failures.append("dos llamadas seguidas a la misma capa deben dar ε distintos; se obtuvo "
+                        "el mismo ε (¿semilla entera fija en cada llamada, o ε constante?)")
+    return failures
+
+
+sampling_seed = Property(
+    "sampling_seed",
+    "Sampling debe ser reproducible con su semilla y dar un ε nuevo en cada llamada",
+    probe_sampling_seed, judge_sampling_seed, _reference("Sampling"),
+)
+
+
+# --- kl_divergence ----------------------------------------------------------------------------
+
+
+def probe_kl(kl_divergence):
+    rng = np.random.default_rng(12)
+    z_mean = rng.normal(size=(6, 3)).astype("float32")
+    z_log_var = rng.normal(scale=0.8, size=(6, 3)).astype("float32")
+    return {
+        "values": as_array(kl_divergence(z_mean, z_log_var), "kl_divergence"),
+        "at_origin": as_array(kl_divergence(np.zeros((2, 3), "float32"),
+                                            np.zeros((2, 3), "float32")), "kl_divergence"),
+    }
+
+
+def judge_kl(observed, expected):
+    failures = compare(
+        "kl_divergence(z_mean, z_log_var) (nats por ejemplo)", observed["values"],
+        expected["values"], rtol=1e-4, atol=1e-5,
+        hint="KL = -0.5·Σ(1 + log σ² - μ² - σ²) sobre las dimensiones latentes, con "
+        "z_log_var = log σ²",
+    )
+    if not failures and not np.allclose(observed["at_origin"], 0.0, atol=1e-6):
+        failures.append("con μ = 0 y log σ² = 0 la divergencia KL debe ser 0")
+    return failures
+
+
+kl_values = Property(
+    "kl_divergence_values",
+    "kl_divergence debe dar KL(N(μ, σ²) ‖ N(0, I)) en nats para cada ejemplo",
+    probe_kl, judge_kl, _reference("kl_divergence"),
+)
+
+
+# --- reconstruction_loss ---------------------------------------------------------------------
+
+
+def probe_reconstruction_loss(reconstruction_loss):
+    rng = np.random.default_rng(13)
+    x = (rng.uniform(size=(5, 64)) > 0.5).astype("float32")
+    x_reconstructed = rng.uniform(0.05, 0.95, size=(5, 64)).astype("float32")
+    return {"values": as_array(reconstruction_loss(x, x_reconstructed), "reconstruction_loss")}
+
+
+def judge_reconstruction_loss(observed, expected):
+    return compare(
+        "reconstruction_loss(x, x_reconstruida) (nats por ejemplo)", observed["values"],
+        expected["values"], rtol=1e-3, atol=1e-4,
+        hint="Es la entropía cruzada binaria sumada sobre los píxeles, no su media",
+    )
+
+
+reconstruction_loss_values = Property(
+    "reconstruction_loss_values",
+    "reconstruction_loss debe sumar la entropía cruzada binaria sobre los píxeles",
+    probe_reconstruction_loss, judge_reconstruction_loss, _reference("reconstruction_loss"),
+)
+
+
+# --- VAE ------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def reference_parts(vae_class):
+    """Swap the reference Sampling, kl_divergence and reconstruction_loss into the namespace
+    where the student's VAE was defined, for the duration of a probe."""
+    import solutions
+
+    namespace = getattr(vae_class.__init__, "__globals__", None)
+    names = ("Sampling", "kl_divergence", "reconstruction_loss")
+    saved = {n: namespace[n] for n in names if namespace is not None and n in namespace}
+    try:
+        for name in saved:
+            namespace[name] = getattr(solutions, name)
+        yield
+    finally:
+        namespace.update(saved)
+
+
+def _build_vae(vae_class, latent_dim=2, seed=0):
+    seeded(seed)
+    try:
+        return vae_class(input_dim=64, latent_dim=latent_dim, hidden_units=(32,), seed=seed)
+    except TypeError as error:
+        raise CheckFailed(
+            "VAE(input_dim=..., latent_dim=..., hidden_units=..., seed=...) debe poder crearse "
+            f"con esos argumentos; se obtuvo TypeError: {error}"
+        ) from None
+
+
+def _encode(vae, x):
+    outputs = vae.encoder(x)
+    if not isinstance(outputs, (list, tuple)) or len(outputs) != 2:
+        raise CheckFailed("vae.encoder(x) debe devolver dos tensores: (z_mean, z_log_var)")
+    return as_array(outputs[0], "z_mean"), as_array(outputs[1], "z_log_var")
+
+
+def probe_vae_parts(vae_class):
+    with reference_parts(vae_class):
+        vae = _build_vae(vae_class, latent_dim=3)
+        z_mean, z_log_var = _encode(vae, uniform_inputs(8, 64))
+        far_codes = np.random.default_rng(14).normal(scale=30.0, size=(16, 3)).astype("float32")
+        decoded = as_array(vae.decoder(far_codes), "vae.decoder(z)")
+    return {"z_mean": z_mean.shape, "z_log_var": z_log_var.shape, "decoded": decoded.shape,
+            "minimum": float(decoded.min()), "maximum": float(decoded.max())}
+
+
+def judge_vae_parts(observed, expected):
+    failures = [
+        shape_message(what, observed[key], expected[key])
+        for key, what in (("z_mean", "z_mean"), ("z_log_var", "z_log_var"),
+                          ("decoded", "vae.decoder(z)"))
+        if observed[key] != expected[key]
+    ]
+    if not failures and not (0.0 <= observed["minimum"] and observed["maximum"] <= 1.0):
+        failures.append(
+            "el decodificador del VAE debe dar probabilidades de píxel en [0, 1]; se obtuvo un "
+            f"mínimo de {observed['minimum']:.4g} y un máximo de {observed['maximum']:.4g}"
+        )
+    return failures
+
+
+vae_parts = Property(
+    "vae_encoder_decoder",
+    "el VAE debe tener un codificador (z_mean, z_log_var) y un decodificador con salida en [0, 1]",
+    probe_vae_parts, judge_vae_parts, _reference("VAE"),
+)
+
+
+def probe_vae_kl_loss(vae_class):
+    from solutions import kl_divergence
+
+    x = uniform_inputs(16, 64, seed=15)
+    with reference_parts(vae_class):
+        vae = _build_vae(vae_class, latent_dim=3)
+        reconstruction = as_array(vae(x), "vae(x)")
+        added = [float(as_array(loss, "vae.losses")) for loss in vae.losses]
+        z_mean, z_log_var = _encode(vae, x)
+    kl = np.asarray(kl_divergence(z_mean, z_log_var))
+    return {"added": added, "kl_mean": float(kl.mean()), "kl_sum": float(kl.sum()),
+            "reconstruction": reconstruction.shape}
+
+
+def judge_vae_kl_loss(observed, expected):
+    added, kl_mean = observed["added"], observed["kl_mean"]
+    if not added:
+        return ["tras llamar a vae(x), vae.losses está vacío: la divergencia KL debe añadirse con "
+                "self.add_loss(...) dentro de call()"]
+    total = sum(added)
+    if np.isclose(total, kl_mean, rtol=1e-3, atol=1e-5):
+        return []
+    hint = " (es la suma sobre el lote; debe ser la media)" if np.isclose(
+        total, observed["kl_sum"], rtol=1e-3) else ""
+    return [f"add_loss debe recibir la media en el lote de la KL de cada ejemplo, "
+            f"{kl_mean:.5g}; se añadió {total:.5g}{hint}"]
+
+
+vae_kl_loss = Property(
+    "vae_kl_loss",
+    "el VAE debe añadir con add_loss la media de la divergencia KL en el lote",
+    probe_vae_kl_loss, judge_vae_kl_loss, _reference("VAE"),
+)
+
+
+def probe_vae_generate(vae_class):
+    with reference_parts(vae_class):
+        vae = _build_vae(vae_class)
+        first = as_array(vae.generate(6, seed=1), "vae.generate")
+        again = as_array(vae.generate(6, seed=1), "vae.generate")
+        other = as_array(vae.generate(6, seed=2), "vae.generate")
+    return {
+        "shape": first.shape,
+        "in_range": bool(first.min() >= 0.0 and first.max() <= 1.0),
+        "reproducible": bool(first.shape == again.shape and np.allclose(first, again)),
+        "seed_matters": bool(first.shape == other.shape and not np.allclose(first, other)),
+    }
+
+
+def judge_vae_generate(observed, expected):
+    if observed["shape"] != expected["shape"]:
+        return [shape_message("vae.generate(6, seed=1)", observed["shape"], expected["shape"])]
+    messages = {
+        "in_range": "las muestras generadas deben ser probabilidades de píxel en [0, 1]",
+        "reproducible": "con la misma semilla generate debe dar las mismas muestras",
+        "seed_matters": "con semillas distintas generate debe dar muestras distintas",
+    }
+    return [text for key, text in messages.items() if not observed[key]]
+
+
+vae_generate = Property(
+    "vae_generate",
+    "generate(n, seed) debe decodificar n códigos muestreados de la distribución a priori N(0, I)",
+    probe_vae_generate, judge_vae_generate, _reference("VAE"),
+)
+
+
+# --- interpolate ----------------------------------------------------------------------------
+
+
+def probe_interpolate(interpolate):
+    from solutions import VAE, Autoencoder
+
+    x, _ = digits(2)
+    seeded(16)
+    autoencoder = Autoencoder(input_dim=64, latent_dim=3, hidden_units=(16,))
+    vae = VAE(input_dim=64, latent_dim=3, hidden_units=(16,), seed=0)
+    return {
+        "autoencoder": as_array(interpolate(autoencoder, x[0], x[1], steps=5), "interpolate"),
+        "vae": as_array(interpolate(vae, x[0], x[1], steps=5), "interpolate"),
+    }
+
+
+def judge_interpolate(observed, expected):
+    return compare(
+        "interpolate(autoencoder, x_inicio, x_fin, steps=5)", observed["autoencoder"],
+        expected["autoencoder"], rtol=1e-3, atol=1e-5,
+        hint="Decodifica códigos en la recta entre los códigos de los dos extremos, ambos incluidos",
+    ) or compare(
+        "interpolate(vae, x_inicio, x_fin, steps=5)", observed["vae"], expected["vae"],
+        rtol=1e-3, atol=1e-5, hint="Con un VAE se interpola entre las medias z_mean",
+    )
+
+
+interpolation = Property(
+    "interpolate",
+    "interpolate debe decodificar puntos equiespaciados entre los códigos de dos entradas",
+    probe_interpolate, judge_interpolate, _reference("interpolate"),
+)
+
+
+def check_trained_vae(vae, x_test, max_negative_elbo):
+    """The notebook's trained VAE reaches a held-out negative ELBO below `max_negative_elbo`."""
+    from solutions import kl_divergence, reconstruction_loss
+
+    from ._support import quietly
+
+    with quietly():
+        z_mean, z_log_var = _encode(vae, x_test)
+        decoded = as_array(vae.decoder(z_mean), "vae.decoder(z_mean)")
+        if decoded.shape != x_test.shape:
+            raise CheckFailed(shape_message("vae.decoder(z_mean)", decoded.shape, x_test.shape))
+        reconstruction = np.asarray(reconstruction_loss(x_test, np.clip(decoded, 1e-7, 1 - 1e-7)))
+        kl = np.asarray(kl_divergence(z_mean, z_log_var))
+    negative_elbo = float(np.mean(reconstruction + kl))
+    if not negative_elbo <= max_negative_elbo:
+        raise CheckFailed(
+            f"el VAE entrenado debe alcanzar en validación una ELBO negativa ≤ "
+            f"{max_negative_elbo:.1f} nats por ejemplo; se obtuvo {negative_elbo:.1f}"
+        )
+
+
+PROPERTIES = (
+    sampling_distribution, sampling_gradients, sampling_seed, kl_values,
+    reconstruction_loss_values, vae_parts, vae_kl_loss, vae_generate, interpolation,
+)
+
+check_sampling_distribution = sampling_distribution.check
+check_sampling_gradients = sampling_gradients.check
+check_sampling_seed = sampling_seed.check
+check_kl_divergence = kl_values.check
+check_reconstruction_loss = reconstruction_loss_values.check
+check_vae_encoder_decoder = vae_parts.check
+check_vae_kl_loss = vae_kl_loss.check
+check_vae_generate = vae_generate.check
+check_interpolate = interpolation.check
