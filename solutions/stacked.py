@@ -98,7 +98,9 @@ class StackedAutoencoder(keras.Model):
             x: Training inputs, shape (n, input_dim). No labels: pretraining is self-supervised.
             epochs: Epochs per stage.
             batch_size: Batch size per stage.
-            optimizer: Optimizer identifier; each stage gets a fresh instance.
+            optimizer: Optimizer identifier, config or instance; each stage gets a fresh
+                instance (an instance is copied from its config, since a Keras optimizer only
+                updates the variables it was first built with).
             loss: Reconstruction loss of every stage.
             verbose: Passed to `fit`.
             **fit_kwargs: Passed to every stage's `fit` (e.g. `callbacks`).
@@ -110,7 +112,7 @@ class StackedAutoencoder(keras.Model):
         stage_inputs = x
         for k in range(len(self.layer_units)):
             stage = self.stage_autoencoder(k)
-            stage.compile(optimizer=keras.optimizers.get(optimizer), loss=loss)
+            stage.compile(optimizer=_fresh_optimizer(optimizer), loss=loss)
             history = stage.fit(
                 stage_inputs, stage_inputs,
                 epochs=epochs, batch_size=batch_size, verbose=verbose, **fit_kwargs,
@@ -147,6 +149,13 @@ class StackedAutoencoder(keras.Model):
             "layer_units": list(self.layer_units),
             "activation": self.activation,
         }
+
+
+def _fresh_optimizer(optimizer) -> keras.optimizers.Optimizer:
+    """A new, unbuilt optimizer from an identifier, a config or an instance (copied)."""
+    if isinstance(optimizer, keras.optimizers.Optimizer):
+        return optimizer.__class__.from_config(optimizer.get_config())
+    return keras.optimizers.get(optimizer)
 
 
 def build_mlp_classifier(
