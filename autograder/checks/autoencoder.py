@@ -81,11 +81,13 @@ latent_size = Property(
 
 
 def probe_output_range(autoencoder_class):
-    model = _build(autoencoder_class, 64, 3, (16,))
+    model = _build(autoencoder_class, 64, 2, (16,))
+    x = uniform_inputs(16, 64)
+    reconstructed = as_array(model(x), "model(x)")
     # Codes far from the origin: a decoder without a squashing output leaves [0, 1] there.
-    codes = np.random.default_rng(1).normal(scale=50.0, size=(64, 3)).astype("float32")
+    code_shape = as_array(model.encoder(x), "model.encoder(x)").shape
+    codes = np.random.default_rng(1).normal(scale=50.0, size=code_shape).astype("float32")
     decoded = as_array(model.decoder(codes), "model.decoder(código)")
-    reconstructed = as_array(model(uniform_inputs(16, 64)), "model(x)")
     values = np.concatenate([decoded.ravel(), reconstructed.ravel()])
     return {"minimum": float(np.min(values)), "maximum": float(np.max(values))}
 
