@@ -85,7 +85,7 @@ def load_dataset(
     Example:
         >>> data = load_dataset("digits")
         >>> data.x_train.shape, data.x_train.dtype
-        ((1437, 64), dtype('float32'))
+        ((1438, 64), dtype('float32'))
     """
     if name not in DATASET_NAMES:
         if Path(name).exists():
@@ -104,8 +104,9 @@ def load_dataset(
     if max_train is not None:
         x_train, y_train = x_train[:max_train], y_train[:max_train]
     if flatten:
-        x_train = x_train.reshape(len(x_train), -1)
-        x_test = x_test.reshape(len(x_test), -1)
+        size = int(np.prod(image_shape))  # not -1: an empty held-out split must reshape too
+        x_train = x_train.reshape(len(x_train), size)
+        x_test = x_test.reshape(len(x_test), size)
     return Dataset(
         name=name,
         x_train=x_train, y_train=y_train.astype("int64"),
@@ -179,7 +180,7 @@ def _read_local_copy(path: Path, test_fraction, seed):
     for split, prefix in (("train", "train"), ("test", "t10k")):
         images, labels = _find_idx(path, f"{prefix}-images"), _find_idx(path, f"{prefix}-labels")
         if images and labels:
-            splits[split] = (read_idx(images), read_idx(labels))
+            splits[split] = _matched(read_idx(images), read_idx(labels), images)
     if not splits:
         raise DatasetUnavailableError(
             f"{path} holds no idx files: expected e.g. t10k-images-idx3-ubyte.gz and "
@@ -190,8 +191,17 @@ def _read_local_copy(path: Path, test_fraction, seed):
     # One split only (e.g. the 10k test set): make a held-out split from it, in order, so that
     # "train on the first 8,000, evaluate on the last 2,000" is reproducible.
     (x, y), = splits.values()
-    n_test = int(round(len(x) * test_fraction))
-    return (x[:-n_test], y[:-n_test]), (x[-n_test:], y[-n_test:])
+    n_train = len(x) - int(round(len(x) * test_fraction))  # x[:-0] would be empty
+    return (x[:n_train], y[:n_train]), (x[n_train:], y[n_train:])
+
+
+def _matched(images, labels, source):
+    """The pair, once checked to have one label per image (else later splits misalign)."""
+    if len(images) != len(labels):
+        raise ValueError(
+            f"{source}: {len(images)} images but {len(labels)} labels; the files do not match"
+        )
+    return images, labels
 
 
 def _find_idx(folder: Path, stem: str) -> Path | None:
@@ -204,13 +214,16 @@ def _find_idx(folder: Path, stem: str) -> Path | None:
 def _read_npz(path: Path):
     try:
         with np.load(path) as archive:
-            return (archive["x_train"], archive["y_train"]), (archive["x_test"], archive["y_test"])
+            x_train, y_train, x_test, y_test = (
+                archive[key] for key in ("x_train", "y_train", "x_test", "y_test")
+            )
     except KeyError as error:
         raise ValueError(
             f"{path} lacks {error}: expected arrays x_train, y_train, x_test, y_test"
         ) from None
     except (OSError, ValueError) as error:
         raise ValueError(f"{path} is not a readable .npz file: {error}") from None
+    return _matched(x_train, y_train, path), _matched(x_test, y_test, path)
 
 
 _IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -237,4 +250,5 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
             f"{path} is truncated or corrupt: header says {shape}, "
             f"{expected} bytes of data, found {len(raw) - header}"
         )
-    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+    array = np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
+    return array.astype(dtype.newbyteorder("="))

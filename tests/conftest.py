@@ -1,0 +1,161 @@
+"""Shared pytest fixtures."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+# --- Instructor pipeline (tests/test_pipeline_*.py) -------------------------------------------
+# A tiny nbgrader assignment in pure Python (no TensorFlow), so that a notebook grades in a couple
+# of seconds, and a factory of student submissions built from its released version.
+
+TINY = "tiny"
+TINY_CONFIG = '''
+c = get_config()  # noqa: F821
+c.CourseDirectory.course_id = "curso-de-prueba"
+c.CourseDirectory.source_directory = "exercises"
+c.CourseDirectory.db_url = "sqlite:///gradebook.db"
+c.ClearSolutions.code_stub = {"python": "# TU CÓDIGO AQUÍ\\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "ESCRIBE AQUÍ TU RESPUESTA"
+c.Execute.timeout = 20
+'''
+
+# grade_id -> solution source, as a complete student would write it
+TINY_SOLUTIONS = {
+    "add": "def add(a, b):\n    return a + b",
+    "mul": "def mul(a, b):\n    return a * b",
+    "answer": "Se suman los dos números.",
+}
+
+
+def _tiny_cell(kind: str, grade_id: str, source: str, points: float = 0) -> nbformat.NotebookNode:
+    """One nbgrader cell: setup (locked), solution, test (graded, locked) or answer (manual)."""
+    flags = {
+        "setup": dict(grade=False, solution=False, locked=True),
+        "solution": dict(grade=False, solution=True, locked=False),
+        "test": dict(grade=True, solution=False, locked=True),
+        "answer": dict(grade=True, solution=True, locked=False),
+    }[kind]
+    metadata = {"nbgrader": dict(flags, grade_id=grade_id, schema_version=3, task=False)}
+    if flags["grade"]:
+        metadata["nbgrader"]["points"] = points
+    if kind == "answer":
+        return nbformat.v4.new_markdown_cell(source, metadata=metadata)
+    return nbformat.v4.new_code_cell(source, metadata=metadata)
+
+
+def tiny_source_notebook() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Ejercicio de prueba"),
+        _tiny_cell("setup", "setup", "import os\nGRADING = bool(os.environ.get('NBGRADER_EXECUTION'))"),
+        _tiny_cell("solution", "add", "def add(a, b):\n    ### BEGIN SOLUTION\n    return a + b\n"
+                                      "    ### END SOLUTION"),
+        _tiny_cell("test", "test_add", "assert add(1, 2) == 3, 'add(1, 2) debe valer 3'\n"
+                                       "### BEGIN HIDDEN TESTS\n"
+                                       "assert add(-1, 1) == 0, 'add(-1, 1) debe valer 0'\n"
+                                       "### END HIDDEN TESTS", 1),
+        _tiny_cell("test", "test_add_hidden", "# Pruebas ocultas\n### BEGIN HIDDEN TESTS\n"
+                                              "assert add(2.5, 2.5) == 5, 'SECRETO: add(2.5, 2.5)'\n"
+                                              "### END HIDDEN TESTS", 2),
+        _tiny_cell("solution", "mul", "def mul(a, b):\n    ### BEGIN SOLUTION\n    return a * b\n"
+                                      "    ### END SOLUTION"),
+        _tiny_cell("test", "test_mul", "assert mul(2, 3) == 6, 'mul(2, 3) debe valer 6'\n"
+                                       "### BEGIN HIDDEN TESTS\n"
+                                       "assert mul(-2, 3) == -6, 'mul con negativos falla'\n"
+                                       "### END HIDDEN TESTS", 2),
+        nbformat.v4.new_markdown_cell("¿Qué hace `add`?"),
+        _tiny_cell("answer", "answer", "### BEGIN SOLUTION\nSuma.\n### END SOLUTION", 1),
+    ]
+    return nb
+
+
+def run_autograder(*args: str, cwd: Path | None = None, timeout: int = 600, env=None):
+    """`autograder ARGS...` in a subprocess (venv bin on PATH for nbgrader's alembic)."""
+    import subprocess
+
+    environment = dict(os.environ if env is None else env)
+    environment["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), environment["PATH"]])
+    return subprocess.run(
+        [sys.executable, "-m", "autograder.cli", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+class TinyClass:
+    """Builds submissions of the tiny assignment from its released notebook."""
+
+    def __init__(self, course: Path):
+        self.course = course
+        self.release = course / "release" / TINY / f"{TINY}.ipynb"
+
+    def notebook(self, solutions: dict[str, str] | None = None) -> nbformat.NotebookNode:
+        """The released notebook with these answer cells filled in (grade_id -> source)."""
+        nb = nbformat.read(self.release, as_version=4)
+        for cell in nb.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if solutions and grade_id in solutions:
+                cell.source = solutions[grade_id]
+        return nb
+
+    def complete(self) -> nbformat.NotebookNode:
+        return self.notebook(TINY_SOLUTIONS)
+
+    def submit(self, student: str, nb: nbformat.NotebookNode | bytes | None) -> Path:
+        """Put a submission in submitted/<student>/tiny/ (None: a folder without notebook)."""
+        folder = self.course / "submitted" / student / TINY
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{TINY}.ipynb"
+        if isinstance(nb, bytes):
+            path.write_bytes(nb)
+        elif nb is not None:
+            nbformat.write(nb, path)
+        return path
+
+
+@pytest.fixture(scope="session")
+def _released_tiny_course(tmp_path_factory) -> Path:
+    """A course folder with the tiny assignment released (made once: nbgrader takes seconds)."""
+    from autograder.release import release
+
+    course = tmp_path_factory.mktemp("tiny-course-template")
+    (course / "nbgrader_config.py").write_text(TINY_CONFIG)
+    (course / "exercises" / TINY).mkdir(parents=True)
+    nbformat.write(tiny_source_notebook(), course / "exercises" / TINY / f"{TINY}.ipynb")
+    release(course, [TINY])
+    return course
+
+
+@pytest.fixture
+def tiny_course(_released_tiny_course, tmp_path) -> Path:
+    """A fresh copy of the released tiny course, for one test to change as it likes."""
+    course = tmp_path / "course"
+    shutil.copytree(_released_tiny_course, course)
+    return course
+
+
+@pytest.fixture
+def tiny_class(tiny_course) -> TinyClass:
+    return TinyClass(tiny_course)
+
+
+@pytest.fixture
+def real_course(tmp_path) -> Path:
+    """A course folder with the repository's real exercises and nbgrader configuration."""
+    course = tmp_path / "real-course"
+    course.mkdir()
+    shutil.copytree(REPO / "exercises", course / "exercises")
+    shutil.copy(REPO / "nbgrader_config.py", course / "nbgrader_config.py")
+    return course

@@ -1,0 +1,178 @@
+"""Dataset loading: bundled digits, local idx.gz folders and .npz files, the offline message."""
+
+import gzip
+import struct
+
+import numpy as np
+import pytest
+
+from solutions._keras import keras
+from solutions.data import (
+    DatasetUnavailableError,
+    load_dataset,
+    read_idx,
+)
+
+
+def write_idx(path, array, gzipped=True):
+    """Write `array` (uint8) in the idx format MNIST is published in."""
+    array = np.asarray(array, dtype=np.uint8)
+    header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim)
+    header += struct.pack(f">{array.ndim}I", *array.shape)
+    opener = gzip.open if gzipped else open
+    with opener(path, "wb") as handle:
+        handle.write(header + array.tobytes())
+    return path
+
+
+def fake_images(n, height=6, width=5, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, size=(n, height, width), dtype=np.uint8)
+
+
+def test_digits_is_a_float_split_in_the_unit_interval(digits):
+    assert digits.name == "digits"
+    assert digits.image_shape == (8, 8) and digits.input_dim == 64
+    assert digits.x_train.shape == (1438, 64) and digits.x_test.shape == (359, 64)
+    for x in (digits.x_train, digits.x_test):
+        assert x.dtype == np.float32
+        assert x.min() == 0.0 and x.max() == 1.0
+    assert digits.y_train.shape == (1438,) and set(np.unique(digits.y_test)) == set(range(10))
+    assert digits.num_classes == 10
+
+
+def test_digits_options_shape_and_split():
+    images = load_dataset("digits", flatten=False, max_train=100, test_fraction=0.5, seed=1)
+    assert images.x_train.shape == (100, 8, 8)
+    assert images.x_test.shape == (898, 8, 8)
+    again = load_dataset("digits", flatten=False, max_train=100, test_fraction=0.5, seed=1)
+    np.testing.assert_array_equal(images.x_test, again.x_test)
+    other_seed = load_dataset("digits", flatten=False, max_train=100, test_fraction=0.5, seed=2)
+    assert not np.array_equal(images.y_test, other_seed.y_test)
+
+
+def test_folder_with_only_the_test_set_is_split_in_order(tmp_path):
+    images, labels = fake_images(20), np.arange(20) % 10
+    write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", images)
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", labels)
+
+    data = load_dataset(str(tmp_path))
+    assert data.image_shape == (6, 5)
+    # The first 80 % train, the last 20 % are held out, in file order.
+    np.testing.assert_allclose(data.x_train, images[:16].reshape(16, 30) / 255.0, rtol=1e-6)
+    np.testing.assert_allclose(data.x_test, images[16:].reshape(4, 30) / 255.0, rtol=1e-6)
+    np.testing.assert_array_equal(data.y_train, labels[:16])
+    np.testing.assert_array_equal(data.y_test, labels[16:])
+    assert data.x_train.dtype == np.float32
+
+
+def test_folder_with_both_splits_keeps_them(tmp_path):
+    write_idx(tmp_path / "train-images-idx3-ubyte.gz", fake_images(12, seed=1))
+    write_idx(tmp_path / "train-labels-idx1-ubyte.gz", np.arange(12) % 10)
+    write_idx(tmp_path / "t10k-images-idx3-ubyte", fake_images(3, seed=2), gzipped=False)
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte", np.array([7, 8, 9]), gzipped=False)
+
+    data = load_dataset("mnist", path=tmp_path, flatten=False)
+    assert data.x_train.shape == (12, 6, 5) and data.x_test.shape == (3, 6, 5)
+    np.testing.assert_allclose(data.x_test, fake_images(3, seed=2) / 255.0, rtol=1e-6)
+    np.testing.assert_array_equal(data.y_test, [7, 8, 9])
+
+
+def test_environment_variable_points_at_a_local_copy(tmp_path, monkeypatch, offline):
+    write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", fake_images(10))
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.arange(10))
+    monkeypatch.setenv("AUTOENCODERS_COURSE_FASHION_MNIST", str(tmp_path))
+
+    data = load_dataset("fashion_mnist")
+    assert len(data.x_train) + len(data.x_test) == 10
+
+
+def test_npz_in_the_keras_layout(tmp_path):
+    x_train, x_test = fake_images(8, 4, 4, seed=3), fake_images(2, 4, 4, seed=4)
+    path = tmp_path / "mnist.npz"
+    np.savez(path, x_train=x_train, y_train=np.arange(8), x_test=x_test, y_test=[1, 2])
+
+    data = load_dataset(str(path))
+    assert data.image_shape == (4, 4)
+    np.testing.assert_allclose(data.x_train, x_train.reshape(8, 16) / 255.0, rtol=1e-6)
+    np.testing.assert_array_equal(data.y_test, [1, 2])
+
+
+def test_npz_without_the_expected_arrays_is_rejected(tmp_path):
+    path = tmp_path / "other.npz"
+    np.savez(path, images=fake_images(3))
+    with pytest.raises(ValueError, match="x_train"):
+        load_dataset(str(path))
+
+
+def test_read_idx_round_trip_and_corrupt_files(tmp_path):
+    images = fake_images(4)
+    np.testing.assert_array_equal(read_idx(write_idx(tmp_path / "ok-idx3.gz", images)), images)
+
+    raw = gzip.decompress((tmp_path / "ok-idx3.gz").read_bytes())
+    truncated = tmp_path / "truncated-idx3.gz"
+    truncated.write_bytes(gzip.compress(raw[:-7]))
+    with pytest.raises(ValueError, match="truncated or corrupt"):
+        read_idx(truncated)
+
+    cut_stream = tmp_path / "cut-idx3.gz"
+    cut_stream.write_bytes((tmp_path / "ok-idx3.gz").read_bytes()[:30])
+    with pytest.raises(ValueError, match="not a readable idx file"):
+        read_idx(cut_stream)
+
+    bad_magic = tmp_path / "magic-idx3"
+    bad_magic.write_bytes(b"\x01\x02\x08\x01" + raw[4:])
+    with pytest.raises(ValueError, match="bad magic number"):
+        read_idx(bad_magic)
+
+
+def test_corrupt_idx_in_a_folder_fails_with_the_file_name(tmp_path):
+    write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", fake_images(5))
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").write_bytes(b"not gzip at all")
+    with pytest.raises(ValueError, match="t10k-labels-idx1-ubyte.gz"):
+        load_dataset(str(tmp_path))
+
+
+def test_images_and_labels_of_different_lengths_are_rejected(tmp_path):
+    write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", fake_images(5))
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.arange(4))
+    with pytest.raises(ValueError, match="5 images but 4 labels"):
+        load_dataset(str(tmp_path))
+
+
+def test_tiny_single_split_still_has_training_examples(tmp_path):
+    write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", fake_images(2))
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.arange(2))
+    data = load_dataset(str(tmp_path))
+    assert len(data.x_train) == 2 and len(data.x_test) == 0
+
+
+def test_folder_without_idx_files(tmp_path):
+    with pytest.raises(DatasetUnavailableError, match="no idx files"):
+        load_dataset(str(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("name", "cached", "variable"),
+    [
+        ("mnist", "mnist.npz", "AUTOENCODERS_COURSE_MNIST"),
+        ("fashion_mnist", "fashion-mnist", "AUTOENCODERS_COURSE_FASHION_MNIST"),
+    ],
+)
+def test_offline_message_names_the_file_and_the_variable(name, cached, variable, offline,
+                                                          monkeypatch):
+    def no_network(*args, **kwargs):
+        raise AssertionError("the loader tried to download")
+
+    monkeypatch.setattr(getattr(keras.datasets, name), "load_data", no_network)
+    with pytest.raises(DatasetUnavailableError) as caught:
+        load_dataset(name)
+    message = str(caught.value)
+    assert "offline" in message
+    assert str(offline / "datasets" / cached) in message
+    assert variable in message
+    assert "digits" in message  # the way out that always works
+
+
+def test_unknown_dataset_name():
+    with pytest.raises(ValueError, match="unknown dataset 'cifar'"):
+        load_dataset("cifar")
