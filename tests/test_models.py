@@ -21,8 +21,10 @@ def numpy(tensor):
 
 def make_models():
     return {
-        "autoencoder": Autoencoder(input_dim=64, latent_dim=4, hidden_units=(16,)),
-        "stacked": StackedAutoencoder(input_dim=64, layer_units=(16, 4)),
+        "autoencoder": Autoencoder(
+            input_dim=64, latent_dim=4, hidden_units=(16,), activation="elu"
+        ),
+        "stacked": StackedAutoencoder(input_dim=64, layer_units=(16, 4), activation="tanh"),
         "vae": VAE(input_dim=64, latent_dim=2, hidden_units=(16,), seed=3),
     }
 
