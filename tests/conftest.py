@@ -12,6 +12,33 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
+# --- Datasets (tests/test_data.py, test_models.py, test_cli.py) --------------------------------
+# NOTE: reconstructed from their use in those tests after this file was accidentally overwritten
+# by the pipeline work; the owner of those tests should check them against the original.
+
+
+@pytest.fixture(scope="session")
+def digits():
+    """scikit-learn's bundled digits as the course loads them (loaded once per session)."""
+    from solutions.data import load_dataset
+
+    return load_dataset("digits")
+
+
+@pytest.fixture
+def offline(tmp_path, monkeypatch):
+    """Offline mode with an empty Keras cache; returns the KERAS_HOME folder."""
+    from solutions.data import OFFLINE_VARIABLE, PATH_VARIABLES
+
+    home = tmp_path / "keras-home"
+    home.mkdir()
+    monkeypatch.setenv("KERAS_HOME", str(home))
+    monkeypatch.setenv(OFFLINE_VARIABLE, "1")
+    for variable in PATH_VARIABLES.values():
+        monkeypatch.delenv(variable, raising=False)
+    return home
+
+
 # --- Instructor pipeline (tests/test_pipeline_*.py) -------------------------------------------
 # A tiny nbgrader assignment in pure Python (no TensorFlow), so that a notebook grades in a couple
 # of seconds, and a factory of student submissions built from its released version.
@@ -51,27 +78,35 @@ def _tiny_cell(kind: str, grade_id: str, source: str, points: float = 0) -> nbfo
     return nbformat.v4.new_code_cell(source, metadata=metadata)
 
 
+TINY_SETUP = "import os\nGRADING = bool(os.environ.get('NBGRADER_EXECUTION'))"
+TINY_HIDDEN_ADD = "assert add(2.5, 2.5) == 5, 'add con decimales falla'"  # must never leak
+
+
 def tiny_source_notebook() -> nbformat.NotebookNode:
+    """Setup, two functions to write, visible + hidden tests, a written answer: 6 points."""
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python",
+                                 "name": "python3"}
     nb.cells = [
         nbformat.v4.new_markdown_cell("# Ejercicio de prueba"),
-        _tiny_cell("setup", "setup", "import os\nGRADING = bool(os.environ.get('NBGRADER_EXECUTION'))"),
-        _tiny_cell("solution", "add", "def add(a, b):\n    ### BEGIN SOLUTION\n    return a + b\n"
-                                      "    ### END SOLUTION"),
-        _tiny_cell("test", "test_add", "assert add(1, 2) == 3, 'add(1, 2) debe valer 3'\n"
-                                       "### BEGIN HIDDEN TESTS\n"
-                                       "assert add(-1, 1) == 0, 'add(-1, 1) debe valer 0'\n"
-                                       "### END HIDDEN TESTS", 1),
-        _tiny_cell("test", "test_add_hidden", "# Pruebas ocultas\n### BEGIN HIDDEN TESTS\n"
-                                              "assert add(2.5, 2.5) == 5, 'SECRETO: add(2.5, 2.5)'\n"
-                                              "### END HIDDEN TESTS", 2),
-        _tiny_cell("solution", "mul", "def mul(a, b):\n    ### BEGIN SOLUTION\n    return a * b\n"
-                                      "    ### END SOLUTION"),
-        _tiny_cell("test", "test_mul", "assert mul(2, 3) == 6, 'mul(2, 3) debe valer 6'\n"
-                                       "### BEGIN HIDDEN TESTS\n"
-                                       "assert mul(-2, 3) == -6, 'mul con negativos falla'\n"
-                                       "### END HIDDEN TESTS", 2),
+        _tiny_cell("setup", "setup", TINY_SETUP),
+        _tiny_cell("solution", "add",
+                   "def add(a, b):\n    ### BEGIN SOLUTION\n    return a + b\n"
+                   "    ### END SOLUTION"),
+        _tiny_cell("test", "test_add",
+                   "assert add(1, 2) == 3, 'add(1, 2) debe valer 3'\n"
+                   "### BEGIN HIDDEN TESTS\nassert add(-1, 1) == 0, 'add(-1, 1) debe valer 0'\n"
+                   "### END HIDDEN TESTS", 1),
+        _tiny_cell("test", "test_add_hidden",
+                   f"# Pruebas ocultas\n### BEGIN HIDDEN TESTS\n{TINY_HIDDEN_ADD}\n"
+                   "### END HIDDEN TESTS", 2),
+        _tiny_cell("solution", "mul",
+                   "def mul(a, b):\n    ### BEGIN SOLUTION\n    return a * b\n"
+                   "    ### END SOLUTION"),
+        _tiny_cell("test", "test_mul",
+                   "assert mul(2, 3) == 6, 'mul(2, 3) debe valer 6'\n"
+                   "### BEGIN HIDDEN TESTS\nassert mul(-2, 3) == -6, 'mul con negativos falla'\n"
+                   "### END HIDDEN TESTS", 2),
         nbformat.v4.new_markdown_cell("¿Qué hace `add`?"),
         _tiny_cell("answer", "answer", "### BEGIN SOLUTION\nSuma.\n### END SOLUTION", 1),
     ]

@@ -1,0 +1,151 @@
+"""A class's grades as feedback, export and report read them: gradebook first, messages second.
+
+Points come from nbgrader's gradebook, so that scores an instructor changes in formgrader (written
+answers, overrides) show up everywhere; what went wrong — per-test messages and problems — comes
+from the grading results (grading/<assignment>/results/), and who is who (names, emails, Moodle
+participant numbers and folders) from the gradebook and the collect manifest.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from nbgrader.api import Gradebook, MissingEntry
+
+from .course import AutograderError, Course
+from .results import FAILED, MANUAL, NOT_RUN, PARTIAL, PASSED, Problem, SubmissionResult
+from .source import read_source_notebooks
+
+
+@dataclass
+class TestRow:
+    notebook: str
+    grade_id: str
+    max_points: float
+    points: float | None  # None: written answer waiting for manual grading
+    status: str
+    message: str = ""
+
+
+@dataclass
+class Submission:
+    """One student's graded assignment."""
+
+    student: str
+    assignment: str
+    name: str = ""
+    email: str = ""
+    moodle_id: str = ""
+    moodle_folder: str = ""
+    tests: list[TestRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    graded_at: str = ""
+
+    @property
+    def points(self) -> float:
+        return sum(test.points or 0.0 for test in self.tests)
+
+    @property
+    def max_points(self) -> float:
+        return sum(test.max_points for test in self.tests)
+
+    @property
+    def pending_manual(self) -> int:
+        return sum(1 for test in self.tests if test.points is None)
+
+
+@dataclass
+class ClassResults:
+    assignments: list[str]
+    # per assignment, its graded cells in notebook order: (notebook, grade_id, max points)
+    tests: dict[str, list[tuple[str, str, float]]]
+    submissions: list[Submission]
+    students: dict[str, dict]  # id -> first_name, last_name, email (everyone in the gradebook)
+
+    def of(self, assignment: str) -> list[Submission]:
+        return [s for s in self.submissions if s.assignment == assignment]
+
+
+def load_class(course: Course, assignments: list[str] | None = None) -> ClassResults:
+    with Gradebook(course.db_url, course.course_id) as gradebook:
+        known = [a.name for a in gradebook.assignments]
+        for name in assignments or []:
+            if name not in known:
+                raise AutograderError(f"assignment {name!r} is not in the gradebook")
+        chosen = [name for name in sorted(known) if not assignments or name in assignments]
+        students = {
+            s.id: {"first_name": s.first_name or "", "last_name": s.last_name or "",
+                   "email": s.email or ""}
+            for s in gradebook.students
+        }
+        tests, submissions = {}, []
+        for assignment in chosen:
+            sources = read_source_notebooks(course.db_url, assignment)
+            for source in sources:
+                source.order_like(course.source_dir / assignment / f"{source.name}.ipynb")
+            tests[assignment] = [
+                (s.name, cell.grade_id, cell.points or 0.0) for s in sources
+                for cell in s.graded_cells
+            ]
+            manifest = _manifest(course, assignment)
+            for student in sorted(students):
+                try:
+                    stored = gradebook.find_submission(assignment, student)
+                except MissingEntry:
+                    continue
+                submissions.append(
+                    _submission(course, stored, tests[assignment], students[student], manifest)
+                )
+    return ClassResults(chosen, tests, submissions, students)
+
+
+def _manifest(course: Course, assignment: str) -> dict:
+    path = course.grading_dir / assignment / "collect.json"
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8")).get("students", {})
+
+
+def _submission(course, stored, tests, person, manifest) -> Submission:
+    assignment, student = stored.assignment.name, stored.student.id
+    result_path = course.grading_dir / assignment / "results" / f"{student}.json"
+    result = SubmissionResult.load(result_path) if result_path.is_file() else None
+    verdicts = {
+        (nb.name, cell.grade_id): cell for nb in (result.notebooks if result else [])
+        for cell in nb.cells
+    }
+    collected = manifest.get(student, {})
+    name = " ".join(p for p in (person["first_name"], person["last_name"]) if p)
+    submission = Submission(
+        student, assignment, name or collected.get("name", ""),
+        person["email"] or collected.get("email", ""),
+        collected.get("moodle_id", ""), collected.get("folder", ""),
+        problems=result.all_problems if result else [],
+        graded_at=result.graded_at if result else "",
+    )
+    grades = {
+        (nb.name, grade.name): grade for nb in stored.notebooks for grade in nb.grades
+    }
+    for notebook, grade_id, max_points in tests:
+        grade = grades.get((notebook, grade_id))
+        verdict = verdicts.get((notebook, grade_id))
+        submission.tests.append(_test_row(notebook, grade_id, max_points, grade, verdict))
+    return submission
+
+
+def _test_row(notebook, grade_id, max_points, grade, verdict) -> TestRow:
+    if grade is None or (grade.manual_score is None and grade.auto_score is None):
+        if verdict is not None and verdict.status == MANUAL:
+            return TestRow(notebook, grade_id, max_points, None, MANUAL)
+        message = verdict.message if verdict else "sin corregir"
+        return TestRow(notebook, grade_id, max_points, 0.0, NOT_RUN, message)
+    points = float(grade.score)
+    message = verdict.message if verdict else ""
+    if verdict is not None and verdict.status == NOT_RUN and grade.manual_score is None:
+        status = NOT_RUN
+    elif points >= max_points:
+        status, message = PASSED, ""
+    else:
+        status = PARTIAL if points > 0 else FAILED
+    return TestRow(notebook, grade_id, max_points, points, status, message)

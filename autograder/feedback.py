@@ -1,0 +1,109 @@
+"""`autograder feedback`: one Spanish HTML page per student and assignment.
+
+feedback/<student>/<assignment>/informe.html shows, per test, the points earned and possible and
+the failure message — never the source of a hidden test, since messages are only the error's name
+and text — plus everything that went wrong with the submission (collect, tampering, timeouts,
+kernel deaths). feedback/index.html links every page, and when the submissions came from Moodle,
+feedback/<assignment>-moodle.zip holds the pages in Moodle's folder names, ready for the
+assignment's "Upload multiple feedback files in a zip".
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .class_results import Submission, load_class
+from .course import AutograderError, Course
+from .results import write_text_atomically
+from .templates import FEEDBACK, FEEDBACK_INDEX, render
+
+PAGE_NAME = "informe.html"
+
+
+@dataclass
+class FeedbackPages:
+    pages: list[Path]
+    index: Path
+    moodle_zips: list[Path]
+
+
+def feedback(
+    course_dir: str | os.PathLike = ".",
+    assignments: list[str] | None = None,
+    *,
+    students: list[str] | None = None,
+) -> FeedbackPages:
+    """Write the feedback pages of every graded submission (or of `students` only)."""
+    course = Course.open(course_dir)
+    results = load_class(course, assignments)
+    submissions = [s for s in results.submissions if not students or s.student in students]
+    if not submissions:
+        raise AutograderError("no graded submissions: run `autograder grade` first")
+    pages = [_write_page(course, submission) for submission in submissions]
+    index = _write_index(course, submissions)
+    zips = [
+        _moodle_zip(course, assignment, results.of(assignment))
+        for assignment in results.assignments
+        if any(s.moodle_folder for s in results.of(assignment))
+    ]
+    return FeedbackPages(pages, index, zips)
+
+
+def page_path(course: Course, student: str, assignment: str) -> Path:
+    return course.feedback_dir / student / assignment / PAGE_NAME
+
+
+def render_page(submission: Submission) -> str:
+    return render(
+        FEEDBACK,
+        assignment=submission.assignment,
+        student=submission.student,
+        name=submission.name,
+        graded_at=submission.graded_at.replace("T", " "),
+        points=submission.points,
+        max_points=submission.max_points,
+        pending=submission.pending_manual,
+        problems=submission.problems,
+        tests=submission.tests,
+        several_notebooks=len({test.notebook for test in submission.tests}) > 1,
+    )
+
+
+def _write_page(course: Course, submission: Submission) -> Path:
+    path = page_path(course, submission.student, submission.assignment)
+    write_text_atomically(path, render_page(submission))
+    return path
+
+
+def _write_index(course: Course, submissions: list[Submission]) -> Path:
+    path = course.feedback_dir / "index.html"
+    pages = [
+        {
+            "link": f"{s.student}/{s.assignment}/{PAGE_NAME}",
+            "student": s.student,
+            "name": s.name,
+            "assignment": s.assignment,
+            "points": s.points,
+            "max_points": s.max_points,
+            "problems": len(s.problems),
+        }
+        for s in sorted(submissions, key=lambda s: (s.assignment, s.name or s.student))
+    ]
+    write_text_atomically(path, render(FEEDBACK_INDEX, pages=pages))
+    return path
+
+
+def _moodle_zip(course: Course, assignment: str, submissions: list[Submission]) -> Path:
+    """Pages under the folder names of Moodle's download, which Moodle maps back to students."""
+    target = course.feedback_dir / f"{assignment}-moodle.zip"
+    temporary = target.with_suffix(".zip.tmp")
+    with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
+        for submission in submissions:
+            page = page_path(course, submission.student, assignment)
+            if submission.moodle_folder and page.is_file():
+                archive.write(page, f"{submission.moodle_folder.rstrip('/')}/{PAGE_NAME}")
+    temporary.replace(target)
+    return target

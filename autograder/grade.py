@@ -1,0 +1,279 @@
+"""`autograder grade`: autograde every collected submission, N at a time, resumably.
+
+The main process plans (what is new, what was graded but not recorded, what is done), hands the
+new submissions to a pool of worker processes (`pool.py`, `worker.py`), and is the only writer of
+the gradebook: each result is recorded as soon as it arrives, then marked done (`state.py`).
+Killing a run loses at most the submissions being graded at that moment; the next run grades those
+and nothing else.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nbgrader.api import Gradebook
+
+from . import messages
+from .course import AutograderError, Course
+from .notebook_grader import Limits, zero_cells
+from .pool import Outcome, WorkerPool
+from .progress import GradingProgress
+from .record import is_recorded, record
+from .results import NotebookResult, Problem, SubmissionResult
+from .source import SourceNotebook, read_source_notebooks
+from .state import GradingState, fingerprint, settings_of
+from .worker import DEFAULT_NOTEBOOK_GRADER
+
+GRACE_SECONDS = 120  # on top of the notebook budgets: worker start, sanitizing, writing
+
+
+@dataclass
+class GradeSummary:
+    graded: list[SubmissionResult] = field(default_factory=list)  # graded in this run
+    recorded_only: int = 0  # graded by a killed run, recorded now
+    skipped: int = 0  # unchanged since they were graded
+    seconds: float = 0.0
+
+    @property
+    def attention(self) -> list[SubmissionResult]:
+        return [result for result in self.graded if result.all_problems]
+
+
+def default_workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS
+        return os.cpu_count() or 1
+
+
+def grade(
+    course_dir: str | os.PathLike = ".",
+    assignments: list[str] | None = None,
+    *,
+    students: list[str] | None = None,
+    workers: int | None = None,
+    limits: Limits | None = None,
+    force: bool = False,
+    retry_errors: bool = False,
+    notebook_grader: str = DEFAULT_NOTEBOOK_GRADER,
+    show_progress: bool = True,
+) -> GradeSummary:
+    """Grade the collected submissions of `assignments` (default: every one with submissions).
+
+    Args:
+        students: only these students (default: everyone who submitted).
+        workers: submissions graded at the same time (default: number of CPUs).
+        limits: per-cell timeout, notebook budget, memory cap (default: the course's
+            Execute.timeout per cell and `Limits` defaults for the rest).
+        force: regrade even unchanged, already recorded submissions.
+        retry_errors: regrade the submissions whose last grading had a problem.
+        notebook_grader: `module:function` grading one notebook (see notebook_grader.py).
+    """
+    course = Course.open(course_dir)
+    limits = limits or Limits(cell_timeout=course.cell_timeout)
+    started = time.monotonic()
+    summary = GradeSummary()
+    with _exclusive(course):
+        plans = [
+            _plan(course, assignment, students, force, retry_errors, notebook_grader)
+            for assignment in _assignments(course, assignments)
+        ]
+        with Gradebook(course.db_url, course.course_id) as gradebook:
+            for plan in plans:
+                summary.skipped += len(plan.skip)
+                for student in plan.record_only:
+                    _record(gradebook, plan, SubmissionResult.load(plan.state.result_path(student)))
+                    summary.recorded_only += 1
+            jobs = _jobs(course, plans, limits, notebook_grader)
+            if jobs:
+                summary.graded = _run(course, gradebook, plans, jobs, workers, limits,
+                                      show_progress)
+    summary.seconds = round(time.monotonic() - started, 1)
+    return summary
+
+
+# Planning ------------------------------------------------------------------------------------
+
+@dataclass
+class Plan:
+    assignment: str
+    sources: list[SourceNotebook]
+    state: GradingState
+    fingerprints: dict[str, str]
+    collect_problems: dict[str, list[dict]]
+    grade: list[str] = field(default_factory=list)
+    record_only: list[str] = field(default_factory=list)
+    skip: list[str] = field(default_factory=list)
+
+
+def _assignments(course: Course, requested: list[str] | None) -> list[str]:
+    if requested:
+        for assignment in requested:
+            course.require_assignment(assignment)
+        return list(requested)
+    submitted = course.submitted_dir
+    found = [
+        assignment for assignment in course.source_assignments() if _submitters(course, assignment)
+    ]
+    if not found:
+        raise AutograderError(f"no submissions under {submitted}: run `autograder collect` first")
+    return found
+
+
+def _submitters(course: Course, assignment: str) -> list[str]:
+    if not course.submitted_dir.is_dir():
+        return []
+    return sorted(
+        folder.name
+        for folder in course.submitted_dir.iterdir()
+        if (folder / assignment).is_dir()
+    )
+
+
+def _plan(course, assignment, students, force, retry_errors, notebook_grader) -> Plan:
+    sources = read_source_notebooks(course.db_url, assignment)
+    for source in sources:
+        source.order_like(course.source_dir / assignment / f"{source.name}.ipynb")
+    state = GradingState(course.grading_dir / assignment)
+    collect_problems = _collect_problems(course, assignment)
+    settings = settings_of(notebook_grader, sources)
+    plan = Plan(assignment, sources, state, {}, collect_problems)
+    everyone = _submitters(course, assignment)
+    unknown = sorted(set(students or []) - set(everyone))
+    if unknown:
+        raise AutograderError(f"no submission of {assignment} from: {', '.join(unknown)}")
+    with Gradebook(course.db_url, course.course_id) as gradebook:
+        for student in students or everyone:
+            submitted = course.submitted_dir / student / assignment
+            settings["collect"] = collect_problems.get(student, [])
+            fp = fingerprint(submitted, [s.name for s in sources], settings)
+            plan.fingerprints[student] = fp
+            last_status = state.recorded.get(student, {}).get("status")
+            if force or (retry_errors and last_status not in (None, "ok")):
+                plan.grade.append(student)
+            elif state.is_recorded(student, fp) and is_recorded(gradebook, assignment, student):
+                plan.skip.append(student)
+            elif state.has_result(student, fp):
+                plan.record_only.append(student)
+            else:
+                plan.grade.append(student)
+    return plan
+
+
+def _collect_problems(course: Course, assignment: str) -> dict[str, list[dict]]:
+    manifest = course.grading_dir / assignment / "collect.json"
+    if not manifest.is_file():
+        return {}
+    students = json.loads(manifest.read_text(encoding="utf-8")).get("students", {})
+    return {student: entry.get("problems", []) for student, entry in students.items()}
+
+
+def _jobs(course: Course, plans: list[Plan], limits: Limits, notebook_grader: str) -> list[dict]:
+    snapshot = _snapshot_gradebook(course) if any(plan.grade for plan in plans) else ""
+    jobs = []
+    for plan in plans:
+        scratch = course.grading_dir / plan.assignment / ".scratch"
+        scratch.mkdir(parents=True, exist_ok=True)
+        for student in plan.grade:
+            jobs.append({
+                "id": f"{plan.assignment}/{student}",
+                "course_dir": str(course.root),
+                "assignment": plan.assignment,
+                "student": student,
+                "fingerprint": plan.fingerprints[student],
+                "result_path": str(plan.state.result_path(student)),
+                "db_url": snapshot,
+                "sources": [source.to_json() for source in plan.sources],
+                "limits": limits.__dict__,
+                "notebook_grader": notebook_grader,
+                "problems": plan.collect_problems.get(student, []),
+                "scratch": str(scratch),
+            })
+    return jobs
+
+
+def _snapshot_gradebook(course: Course) -> str:
+    """A read-only copy of the gradebook for the workers' sanitizers (one writer: us)."""
+    if not course.db_url.startswith("sqlite:///"):
+        return course.db_url  # a server database copes with concurrent readers
+    source = course.db_url[len("sqlite:///"):]
+    target = course.grading_dir / ".gradebook-snapshot.db"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(source) as origin, sqlite3.connect(target) as copy:
+        origin.backup(copy)
+    return f"sqlite:///{target}"
+
+
+@contextmanager
+def _exclusive(course: Course):
+    """One grading run per course at a time: two would both write the gradebook."""
+    course.grading_dir.mkdir(parents=True, exist_ok=True)
+    with open(course.grading_dir / ".lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise AutograderError(
+                f"another `autograder grade` is running on {course.root}"
+            ) from None
+        yield
+
+
+# Running and recording -----------------------------------------------------------------------
+
+def _run(course, gradebook, plans, jobs, workers, limits, show_progress) -> list[SubmissionResult]:
+    by_assignment = {plan.assignment: plan for plan in plans}
+    per_job = limits.notebook_budget
+    pool = WorkerPool(
+        workers or default_workers(),
+        course.grading_dir / "logs",
+        deadline=lambda job: per_job * len(job["sources"]) + GRACE_SECONDS,
+    )
+    progress = GradingProgress(len(jobs), "Corrigiendo", enabled=show_progress)
+    graded = []
+    try:
+        for outcome in pool.outcomes(jobs):
+            plan = by_assignment[outcome.job["assignment"]]
+            result = _result_of(outcome, plan)
+            _record(gradebook, plan, result)
+            graded.append(result)
+            progress.advance(_line(result))
+    finally:
+        progress.close()
+    return graded
+
+
+def _result_of(outcome: Outcome, plan: Plan) -> SubmissionResult:
+    job = outcome.job
+    if outcome.ok:
+        return SubmissionResult.load(Path(job["result_path"]))
+    # the worker was lost: the student still gets a result, and the instructor a flag
+    result = SubmissionResult(
+        job["assignment"],
+        job["student"],
+        job["fingerprint"],
+        notebooks=[NotebookResult(s.name, cells=zero_cells(s)) for s in plan.sources],
+        problems=[Problem(**p) for p in job["problems"]] + [messages.worker_lost(outcome.reason)],
+    )
+    result.save(Path(job["result_path"]))
+    return result
+
+
+def _record(gradebook: Gradebook, plan: Plan, result: SubmissionResult) -> None:
+    record(gradebook, result)
+    plan.state.mark_recorded(result.student, result.fingerprint, result.status)
+
+
+def _line(result: SubmissionResult) -> str:
+    line = (
+        f"{result.student} · {result.assignment}: {result.points:g}/{result.max_points:g} "
+        f"({result.seconds:.0f} s)"
+    )
+    codes = sorted({problem.code for problem in result.all_problems})
+    return line + (f" · revisar: {', '.join(codes)}" if codes else "")

@@ -1,0 +1,75 @@
+"""The kernel manager grading uses: jupyter_client's, started through `kernel_launcher`.
+
+nbclient creates kernels from a kernel manager class; this one only changes the command line, so
+everything else (connection, interrupts on cell timeout, shutdown) is jupyter_client's own.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+
+from .kernel_launcher import MEMORY_VARIABLE, PIDFILE_VARIABLE
+
+
+class LimitedKernelManager(AsyncKernelManager):
+    """Starts the kernel through `python -m autograder.kernel_launcher` (limits, pidfile)."""
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        command = super().format_kernel_cmd(extra_arguments)
+        return [sys.executable, "-m", "autograder.kernel_launcher", "--", *command]
+
+
+def kernel_environment(*, max_memory_mb: int, pidfile: Path, threads: int) -> dict[str, str]:
+    """Environment variables for the next kernel: limits for the launcher, thread counts.
+
+    The thread counts make each kernel use `threads` cores for numerical work, so that N workers on
+    N cores do not fight over them (TensorFlow and BLAS default to one thread per core each).
+    """
+    environment = {
+        PIDFILE_VARIABLE: str(pidfile),
+        "NBGRADER_EXECUTION": "autograde",
+    }
+    if max_memory_mb:
+        environment[MEMORY_VARIABLE] = str(max_memory_mb)
+    if threads:
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                     "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
+            environment[name] = str(threads)
+    return environment
+
+
+def kernel_pidfile(scratch: str | Path, student: str) -> Path:
+    """Where the kernel grading `student` writes its pid (known to worker and main process)."""
+    return Path(scratch) / f".kernel-{student}.pid"
+
+
+def kill_process_group(pidfile: Path) -> bool:
+    """SIGKILL the kernel whose pid is in `pidfile`, with everything it started. True if sent."""
+    try:
+        pid = int(Path(pidfile).read_text().strip())
+    except (OSError, ValueError):
+        return False
+    if not _is_kernel(pid):
+        return False  # gone, and its pid may belong to someone else by now
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return False
+    return True
+
+
+def _is_kernel(pid: int) -> bool:
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if not Path("/proc/self/cmdline").exists():
+        return True  # no /proc (macOS): trust the pidfile, which is removed after each notebook
+    try:
+        return b"kernel" in cmdline.read_bytes()
+    except OSError:
+        return False

@@ -1,0 +1,220 @@
+"""What students read when something went wrong with their submission (Spanish), in one place.
+
+Every problem has a stable code (for the instructor's report and for tests) and a sentence that
+says what happened and what it cost, without quoting hidden test code.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .results import Problem
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def plain(text: str, limit: int = 600) -> str:
+    """Text without terminal colours, on a bounded number of characters."""
+    text = _ANSI.sub("", text).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# Collecting -----------------------------------------------------------------------------------
+
+def no_notebook(notebook: str, found: list[str]) -> Problem:
+    extra = f" (se encontró: {', '.join(found)})" if found else ""
+    return Problem(
+        "no_notebook",
+        f"No se encontró ningún cuaderno .ipynb en tu entrega{extra}: la nota automática es 0.",
+        notebook,
+    )
+
+
+def several_notebooks(chosen: str, others: list[str]) -> Problem:
+    return Problem(
+        "several_notebooks",
+        f"Entregaste varios cuadernos ({', '.join([chosen, *others])}); "
+        f"se ha corregido «{chosen}».",
+    )
+
+
+def renamed_notebook(original: str, expected: str) -> Problem:
+    return Problem(
+        "wrong_file_name",
+        f"Tu cuaderno se llamaba «{original}» y no «{expected}»; se ha corregido igualmente.",
+        expected,
+    )
+
+
+def not_in_roster(folder: str) -> Problem:
+    return Problem("not_in_roster", f"La entrega «{folder}» no corresponde a nadie de la lista.")
+
+
+# Reading the notebook --------------------------------------------------------------------------
+
+def missing_notebook(notebook: str) -> Problem:
+    return Problem(
+        "no_notebook",
+        f"No se encontró el cuaderno «{notebook}.ipynb» en tu entrega: la nota automática es 0.",
+        notebook,
+    )
+
+
+def corrupt_json(notebook: str, detail: str) -> Problem:
+    return Problem(
+        "corrupt_json",
+        f"El archivo «{notebook}.ipynb» no es JSON válido ({plain(detail, 200)}); no se ha "
+        "podido ejecutar y la nota automática es 0. Suele pasar si se edita el archivo a mano "
+        "o se corta la descarga: ábrelo en Jupyter y vuelve a guardarlo.",
+        notebook,
+    )
+
+
+def not_a_notebook(notebook: str, detail: str) -> Problem:
+    return Problem(
+        "not_a_notebook",
+        f"El archivo «{notebook}.ipynb» no es un cuaderno de Jupyter ({plain(detail, 200)}); "
+        "la nota automática es 0.",
+        notebook,
+    )
+
+
+# Tampering found when comparing with the instructor's version ----------------------------------
+
+def duplicated_cell(notebook: str, grade_id: str, copies: int) -> Problem:
+    return Problem(
+        "duplicated_cell",
+        f"La celda «{grade_id}» aparecía {copies} veces; solo cuenta la última copia.",
+        notebook,
+        grade_id,
+    )
+
+
+def missing_cell(notebook: str, grade_id: str, restored: bool) -> Problem:
+    what = "se ha vuelto a añadir la original" if restored else "no se ha podido corregir"
+    return Problem(
+        "missing_cell", f"Faltaba la celda «{grade_id}»; {what}.", notebook, grade_id
+    )
+
+
+def edited_metadata(notebook: str, grade_id: str, changes: list[str]) -> Problem:
+    return Problem(
+        "edited_metadata",
+        f"Se habían modificado los metadatos de la celda «{grade_id}» ({'; '.join(changes)}); "
+        "se han restaurado los originales.",
+        notebook,
+        grade_id,
+    )
+
+
+def unknown_cell(notebook: str, grade_id: str) -> Problem:
+    return Problem(
+        "unknown_cell",
+        f"La celda «{grade_id}» no existe en el enunciado (¿metadatos copiados o editados?); "
+        "se trata como una celda normal.",
+        notebook,
+        grade_id,
+    )
+
+
+def edited_locked_cell(notebook: str, grade_id: str, is_test: bool) -> Problem:
+    what = "de pruebas" if is_test else "bloqueada"
+    return Problem(
+        "edited_locked_cell",
+        f"Habías modificado la celda {what} «{grade_id}»; se ha corregido con la original.",
+        notebook,
+        grade_id,
+    )
+
+
+def invalid_metadata(notebook: str, detail: str) -> Problem:
+    return Problem(
+        "invalid_metadata",
+        f"Los metadatos de nbgrader de «{notebook}.ipynb» están dañados y no se han podido "
+        f"reparar ({plain(detail, 200)}); la nota automática es 0.",
+        notebook,
+    )
+
+
+# Running it ------------------------------------------------------------------------------------
+
+def kernel_died(notebook: str, grade_id: str, cell_number: int) -> Problem:
+    return Problem(
+        "kernel_died",
+        f"El proceso de Python se detuvo durante la celda {cell_number} ({grade_id or 'sin id'}): "
+        "por ejemplo por os._exit(), sys.exit() en C, un fallo de una librería o por agotar "
+        "la memoria. Las celdas siguientes no se ejecutaron y no puntúan.",
+        notebook,
+        grade_id,
+    )
+
+
+def budget_exceeded(notebook: str, seconds: int, grade_id: str, cell_number: int) -> Problem:
+    return Problem(
+        "time_budget",
+        f"El cuaderno superó el tiempo total de {seconds} s (se paró en la celda {cell_number}, "
+        f"{grade_id or 'sin id'}); las celdas siguientes no se ejecutaron y no puntúan.",
+        notebook,
+        grade_id,
+    )
+
+
+def cell_timeout(notebook: str, grade_id: str, seconds: int) -> Problem:
+    return Problem(
+        "cell_timeout",
+        f"La celda «{grade_id or 'sin id'}» no terminó en {seconds} s (límite por celda) y se "
+        "interrumpió: ¿un bucle infinito o un entrenamiento demasiado largo?",
+        notebook,
+        grade_id,
+    )
+
+
+def memory_exhausted(notebook: str, grade_id: str, limit_mb: int) -> Problem:
+    return Problem(
+        "memory",
+        f"La celda «{grade_id or 'sin id'}» intentó usar más memoria de la permitida "
+        f"({limit_mb} MB).",
+        notebook,
+        grade_id,
+    )
+
+
+def unresponsive(notebook: str, grade_id: str, seconds: int) -> Problem:
+    return Problem(
+        "cell_timeout",
+        f"La celda «{grade_id or 'sin id'}» no terminó en {seconds} s y no respondió a la "
+        "interrupción; el cuaderno se detuvo ahí y las celdas siguientes no puntúan.",
+        notebook,
+        grade_id,
+    )
+
+
+def grading_crashed(notebook: str, detail: str) -> Problem:
+    return Problem(
+        "grading_error",
+        f"No se pudo corregir «{notebook}» por un fallo del corrector ({plain(detail, 300)}); "
+        "tu profesor lo revisará.",
+        notebook,
+    )
+
+
+def worker_lost(reason: str) -> Problem:
+    return Problem(
+        "grading_error",
+        f"La corrección de tu entrega se interrumpió ({reason}); la nota automática es 0 y tu "
+        "profesor lo revisará.",
+    )
+
+
+# Cell-level messages ---------------------------------------------------------------------------
+
+NOT_RUN = "No se ejecutó: {reason}."
+NO_ANSWER = "Sin respuesta: la celda está como en el enunciado."
+TIMEOUT = "La celda no terminó en {seconds} s y se interrumpió."
+STDERR = "La celda escribió en la salida de errores: {text}"
+MEMORY_HINT = " (límite de memoria: {limit_mb} MB)"
+# said instead of an empty error message
+ERROR_HINTS = {
+    "NotImplementedError": "todavía no has completado el código que usa esta prueba",
+    "AssertionError": "una comprobación de la prueba no se cumple",
+}

@@ -1,0 +1,338 @@
+"""Grade one submitted notebook with nbgrader's preprocessors; return per-cell results.
+
+`grade_notebook(task)` is the one function a grading worker calls for each notebook. It follows
+`nbgrader autograde` step by step — the same sanitizing preprocessors, the same Execute, the same
+`determine_grade` — and differs only where autograde gives up or misleads:
+
+- a notebook that is not JSON, not a notebook, or whose metadata cannot be repaired gets zero
+  points with a message, instead of an error in the log and no grade at all;
+- removed, duplicated and edited cells are put right first and reported (`tampering.py`);
+- the kernel runs under a memory limit, and the whole notebook under a time budget on top of the
+  per-cell timeout; when the kernel dies or the budget runs out, the cells that never ran score
+  zero (nbgrader would give full marks to a test cell without output) and the feedback says why.
+
+It writes nothing to the gradebook: the caller records the returned results. Another grader — one
+that judges outside the student's kernel, for instance — can replace it: anything with the same
+signature can be named with `autograder grade --notebook-grader module:function`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbformat import NotebookNode
+from nbgrader import utils
+from nbgrader.nbgraderformat import ValidationError
+from nbgrader.preprocessors import (
+    CheckCellMetadata,
+    ClearOutput,
+    DeduplicateIds,
+    Execute,
+    IgnorePattern,
+    LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
+)
+from traitlets.config import Config
+
+from . import messages
+from .kernel import kernel_environment, kernel_pidfile, kill_process_group
+from .results import (
+    FAILED,
+    MANUAL,
+    NOT_RUN,
+    PARTIAL,
+    PASSED,
+    CellResult,
+    NotebookResult,
+    Problem,
+    write_text_atomically,
+)
+from .source import SourceNotebook
+from .tampering import repair_cells
+
+
+@dataclass
+class Limits:
+    """How long and how much one submission may take."""
+
+    cell_timeout: int = 300  # seconds per cell (nbgrader's Execute.timeout)
+    notebook_budget: int = 900  # seconds for the whole notebook, kernel start included
+    max_memory_mb: int = 4096  # kernel data segment; 0 = no limit
+    kernel_threads: int = 1  # cores each kernel's numerical libraries may use; 0 = their default
+
+
+@dataclass
+class NotebookTask:
+    """Everything needed to grade one notebook of one submission (JSON-friendly)."""
+
+    assignment: str
+    student: str
+    notebook: str
+    submitted_path: str  # may be missing: the student did not hand this notebook in
+    workdir: str  # the kernel's working folder: autograded/<student>/<assignment>
+    output_path: str  # where the executed notebook is written
+    source: SourceNotebook
+    db_url: str  # gradebook nbgrader's sanitizers read cells from (read only)
+    config: Config = field(default_factory=Config)  # the course's nbgrader configuration
+    limits: Limits = field(default_factory=Limits)
+    scratch: str = ""  # folder for the kernel's pidfile
+
+
+def grade_notebook(task: NotebookTask) -> NotebookResult:
+    started = time.monotonic()
+    result = NotebookResult(task.notebook)
+    nb = _read(task, result.problems)
+    if nb is not None:
+        nb = _sanitize(nb, task, result.problems)
+    if nb is None:
+        result.cells = zero_cells(task.source)
+    else:
+        ran = _execute(nb, task, result.problems)
+        nb = _finish(nb, task)
+        result.cells, result.comments = _score(nb, task, ran, result.problems)
+        write_text_atomically(Path(task.output_path), nbformat.writes(nb))
+    result.seconds = round(time.monotonic() - started, 2)
+    return result
+
+
+# Reading -------------------------------------------------------------------------------------
+
+def _read(task: NotebookTask, problems: list[Problem]) -> NotebookNode | None:
+    path = Path(task.submitted_path)
+    if not path.is_file():
+        problems.append(messages.missing_notebook(task.notebook))
+        return None
+    raw = path.read_bytes()
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        problems.append(messages.corrupt_json(task.notebook, str(error)))
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        problems.append(messages.not_a_notebook(task.notebook, "no tiene celdas"))
+        return None
+    try:
+        nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
+    except Exception as error:  # nbformat raises several types for malformed notebooks
+        problems.append(messages.not_a_notebook(task.notebook, f"{type(error).__name__}: {error}"))
+        return None
+    for cell in nb.cells:  # cells without metadata or source break nbgrader's preprocessors
+        cell.setdefault("metadata", NotebookNode())
+        cell.setdefault("source", "")
+        if cell.get("cell_type") == "code":
+            cell.setdefault("outputs", [])
+    return nb
+
+
+# Sanitizing (nbgrader autograde's first pass) -------------------------------------------------
+
+def _resources(task: NotebookTask) -> dict:
+    return {
+        "nbgrader": {
+            "notebook": task.notebook,
+            "assignment": task.assignment,
+            "student": task.student,
+            "db_url": task.db_url,
+        },
+        "metadata": {"path": task.workdir},
+    }
+
+
+def _sanitize(nb: NotebookNode, task: NotebookTask, problems: list[Problem]) -> NotebookNode | None:
+    problems += repair_cells(nb, task.source)
+    resources = _resources(task)
+    try:
+        for step in (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
+                     CheckCellMetadata):
+            nb, resources = step(config=task.config)(nb, resources)
+    except ValidationError as error:
+        problems.append(messages.invalid_metadata(task.notebook, str(error)))
+        return None
+    except Exception as error:
+        problems.append(messages.grading_crashed(task.notebook, f"{type(error).__name__}: {error}"))
+        return None
+    return nb
+
+
+# Executing -----------------------------------------------------------------------------------
+
+class GradingExecute(Execute):
+    """nbgrader's Execute, remembering which cell is running (to know what never ran)."""
+
+    def on_cell_start(self, **kwargs):
+        self.running_cell = kwargs["cell_index"]
+
+
+@dataclass
+class Run:
+    """How far execution got (`stopped_at` is None when every cell ran)."""
+
+    stopped_at: int | None = None
+    reason: str = ""  # what happened to the cell it stopped at, for that cell's message
+
+
+def _executor_config(task: NotebookTask) -> Config:
+    config = copy.deepcopy(task.config)
+    # set on the subclass: nbconvert re-reads config each time preprocess() is called
+    config.GradingExecute.timeout = task.limits.cell_timeout
+    config.GradingExecute.interrupt_on_timeout = True
+    config.GradingExecute.kernel_manager_class = "autograder.kernel.LimitedKernelManager"
+    return config
+
+
+def _execute(nb: NotebookNode, task: NotebookTask, problems: list[Problem]) -> Run:
+    limits = task.limits
+    pidfile = kernel_pidfile(task.scratch or task.workdir, task.student)
+    environment = kernel_environment(
+        max_memory_mb=limits.max_memory_mb, pidfile=pidfile, threads=limits.kernel_threads
+    )
+    executor = GradingExecute(config=_executor_config(task))
+    executor.running_cell = None
+    budget_spent = threading.Event()
+
+    def stop_kernel():
+        budget_spent.set()
+        kill_process_group(pidfile)
+
+    watchdog = threading.Timer(limits.notebook_budget, stop_kernel)
+    watchdog.daemon = True
+    run = Run()
+    try:
+        with utils.setenv(**environment):
+            watchdog.start()
+            executor.preprocess(nb, _resources(task))
+    except DeadKernelError:
+        run = _stopped(nb, task, executor.running_cell, budget_spent.is_set(), problems)
+    except CellTimeoutError:  # the kernel ignored the interrupt (SIGINT masked, stuck in C code)
+        index = executor.running_cell or 0
+        grade_id = _grade_id(nb.cells[index]) if index < len(nb.cells) else ""
+        problems.append(messages.unresponsive(task.notebook, grade_id, task.limits.cell_timeout))
+        run = Run(index, messages.TIMEOUT.format(seconds=task.limits.cell_timeout))
+    except Exception as error:  # a grader fault must not lose the student's result
+        run = Run(executor.running_cell or 0, "el corrector falló en esta celda")
+        detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+        problems.append(messages.grading_crashed(task.notebook, detail))
+    finally:
+        watchdog.cancel()
+        kill_process_group(pidfile)  # normally already shut down; never leave one behind
+        pidfile.unlink(missing_ok=True)
+    return run
+
+
+def _stopped(nb, task, index, budget_spent, problems) -> Run:
+    index = index or 0
+    grade_id = _grade_id(nb.cells[index]) if index < len(nb.cells) else ""
+    number = index + 1
+    if budget_spent:
+        problems.append(
+            messages.budget_exceeded(task.notebook, task.limits.notebook_budget, grade_id, number)
+        )
+        return Run(index, "se agotó el tiempo total del cuaderno durante esta celda")
+    problems.append(messages.kernel_died(task.notebook, grade_id, number))
+    return Run(index, "el proceso de Python se detuvo durante esta celda")
+
+
+def _finish(nb: NotebookNode, task: NotebookTask) -> NotebookNode:
+    """nbgrader autograde's remaining output steps (SaveAutoGrades is the recorder's job)."""
+    resources = _resources(task)
+    for step in (IgnorePattern, ClearMetadataPreprocessor, LimitOutput):
+        nb, resources = step(config=task.config)(nb, resources)
+    return nb
+
+
+# Scoring -------------------------------------------------------------------------------------
+
+def _grade_id(cell: NotebookNode) -> str:
+    metadata = cell.get("metadata", {}).get("nbgrader", {})
+    return metadata.get("grade_id", "") if isinstance(metadata, dict) else ""
+
+
+def _score(nb, task, run: Run, problems: list[Problem]):
+    cells, comments = [], {}
+    for index, cell in enumerate(nb.cells):
+        grade_id = _grade_id(cell)
+        if utils.is_solution(cell) or utils.is_task(cell):
+            unchanged = cell.metadata.nbgrader.get("checksum") == utils.compute_checksum(cell)
+            comments[grade_id] = "No response." if unchanged and not utils.is_task(cell) else None
+        if not utils.is_grade(cell):
+            continue
+        points, max_points = utils.determine_grade(cell)
+        cells.append(_cell_result(cell, index, grade_id, points, max_points, task, run))
+    problems += _execution_problems(nb, task)
+    return cells, comments
+
+
+def _cell_result(cell, index, grade_id, points, max_points, task, run) -> CellResult:
+    stopped = run.stopped_at is not None
+    if cell.cell_type == "code" and not utils.is_solution(cell) and stopped:
+        if index > run.stopped_at:
+            return CellResult(grade_id, max_points, 0.0, NOT_RUN,
+                              messages.NOT_RUN.format(reason="el cuaderno se detuvo antes"))
+        if index == run.stopped_at and not _error_output(cell):
+            return CellResult(grade_id, max_points, 0.0, FAILED, messages.plain(run.reason))
+    if points is None:
+        return CellResult(grade_id, max_points, None, MANUAL)
+    if utils.is_solution(cell) and points == 0:  # an answer cell left as it was released
+        return CellResult(grade_id, max_points, 0.0, FAILED, messages.NO_ANSWER)
+    if points >= max_points:
+        return CellResult(grade_id, max_points, points, PASSED)
+    message = _failure_message(cell, task)
+    return CellResult(grade_id, max_points, points, PARTIAL if points > 0 else FAILED, message)
+
+
+def _error_output(cell) -> bool:
+    return any(output.output_type == "error" for output in cell.get("outputs", []))
+
+
+def _failure_message(cell, task) -> str:
+    """Name and message of the error only: a traceback could quote hidden test lines."""
+    outputs = cell.get("outputs", [])
+    errors = [output for output in outputs if output.output_type == "error"]
+    if any(output.ename == "CellTimeoutError" for output in errors):
+        return messages.TIMEOUT.format(seconds=task.limits.cell_timeout)
+    if errors:
+        error = errors[-1]
+        text = f"{error.ename}: {error.evalue or messages.ERROR_HINTS.get(error.ename, '')}"
+        text = text.rstrip(": ")
+        if error.ename == "MemoryError" and task.limits.max_memory_mb:
+            text += messages.MEMORY_HINT.format(limit_mb=task.limits.max_memory_mb)
+        return messages.plain(text)
+    stderr = [o.text for o in outputs if o.output_type == "stream" and o.name == "stderr"]
+    if stderr:
+        return messages.STDERR.format(text=messages.plain("".join(stderr), 300))
+    return ""
+
+
+def _execution_problems(nb: NotebookNode, task: NotebookTask) -> list[Problem]:
+    """Cells anywhere in the notebook that hit the per-cell timeout or the memory limit."""
+    problems = []
+    for cell in nb.cells:
+        names = {o.ename for o in cell.get("outputs", []) if o.output_type == "error"}
+        if "CellTimeoutError" in names:
+            problems.append(
+                messages.cell_timeout(task.notebook, _grade_id(cell), task.limits.cell_timeout)
+            )
+        elif "MemoryError" in names and task.limits.max_memory_mb:
+            problems.append(
+                messages.memory_exhausted(task.notebook, _grade_id(cell), task.limits.max_memory_mb)
+            )
+    return problems
+
+
+def zero_cells(source: SourceNotebook) -> list[CellResult]:
+    """Every graded cell at zero, for a notebook that could not be run at all."""
+    reason = messages.NOT_RUN.format(reason="el cuaderno no se pudo ejecutar")
+    return [
+        CellResult(cell.grade_id, cell.points or 0.0, 0.0, NOT_RUN, reason)
+        for cell in source.graded_cells
+    ]

@@ -1,0 +1,68 @@
+"""Write one `SubmissionResult` into nbgrader's gradebook, as SaveAutoGrades would have.
+
+Only the main process calls this, one result at a time: the gradebook has a single writer. Values
+are set, not added, so recording the same result twice leaves the gradebook unchanged; manual
+scores given in formgrader are kept, and such cells are flagged for review as nbgrader does.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from nbgrader import utils
+from nbgrader.api import Gradebook, MissingEntry
+from sqlalchemy.exc import SAWarning
+
+from .results import SubmissionResult
+
+
+def record(gradebook: Gradebook, result: SubmissionResult) -> None:
+    with warnings.catch_warnings():
+        # nbgrader's models trip SQLAlchemy 2's autoflush warnings; the rows are written anyway
+        warnings.simplefilter("ignore", SAWarning)
+        _record(gradebook, result)
+
+
+def _record(gradebook: Gradebook, result: SubmissionResult) -> None:
+    gradebook.update_or_create_student(result.student)
+    timestamp = _parse_time(result.timestamp)
+    if timestamp is not None:
+        gradebook.update_or_create_submission(
+            result.assignment, result.student, timestamp=timestamp
+        )
+    else:
+        gradebook.update_or_create_submission(result.assignment, result.student)
+    for notebook in result.notebooks:
+        for cell in notebook.cells:
+            grade = gradebook.find_grade(
+                cell.grade_id, notebook.name, result.assignment, result.student
+            )
+            grade.auto_score = cell.points
+            grade.needs_manual_grade = grade.manual_score is not None or cell.points is None
+        for grade_id, text in notebook.comments.items():
+            try:
+                comment = gradebook.find_comment(
+                    grade_id, notebook.name, result.assignment, result.student
+                )
+            except MissingEntry:
+                continue
+            comment.auto_comment = text
+    gradebook.db.commit()
+
+
+def _parse_time(text: str | None):
+    if not text:
+        return None
+    try:
+        return utils.parse_utc(text)
+    except (ValueError, OverflowError):
+        return None  # an unreadable timestamp.txt must not cost the student their grade
+
+
+def is_recorded(gradebook: Gradebook, assignment: str, student: str) -> bool:
+    """Whether the gradebook still has this submission (an instructor may have reset it)."""
+    try:
+        gradebook.find_submission(assignment, student)
+    except MissingEntry:
+        return False
+    return True

@@ -1,0 +1,116 @@
+"""The instructor's version of a notebook, as nbgrader stored it in the gradebook.
+
+`nbgrader generate_assignment` saves every graded, answer and locked cell of the source notebook
+(hidden tests included) in the gradebook. Grading compares submissions with this record: to find
+removed, duplicated or edited cells, and to put test cells back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook, MissingEntry
+
+from .course import AutograderError
+
+
+@dataclass
+class SourceCell:
+    grade_id: str
+    cell_type: str
+    source: str
+    checksum: str | None
+    locked: bool
+    grade: bool = False
+    solution: bool = False
+    task: bool = False
+    points: float | None = None
+
+    def nbgrader_metadata(self) -> dict:
+        """The cell's `metadata.nbgrader` as generate_assignment wrote it."""
+        metadata = {
+            "grade": self.grade,
+            "grade_id": self.grade_id,
+            "locked": self.locked,
+            "schema_version": 3,
+            "solution": self.solution,
+            "task": self.task,
+        }
+        if self.grade or self.task:
+            metadata["points"] = self.points
+        return metadata
+
+
+@dataclass
+class SourceNotebook:
+    assignment: str
+    name: str
+    cells: list[SourceCell] = field(default_factory=list)  # in notebook order
+
+    def cell(self, grade_id: str) -> SourceCell | None:
+        return next((cell for cell in self.cells if cell.grade_id == grade_id), None)
+
+    @property
+    def graded_cells(self) -> list[SourceCell]:
+        return [cell for cell in self.cells if cell.grade or cell.task]
+
+    def order_like(self, notebook_path: Path) -> None:
+        """Put cells in the order of the source notebook file, when it is there.
+
+        The gradebook keeps insertion order, which drifts when a source notebook is edited and
+        released again; the file is the truth about where each cell sits.
+        """
+        if not Path(notebook_path).is_file():
+            return
+        source_nb = nbformat.read(notebook_path, as_version=4)
+        ids = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in source_nb.cells]
+        position = {grade_id: index for index, grade_id in enumerate(ids) if grade_id}
+        self.cells.sort(key=lambda cell: position.get(cell.grade_id, len(position)))
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> SourceNotebook:
+        return cls(data["assignment"], data["name"], [SourceCell(**c) for c in data["cells"]])
+
+
+def read_source_notebooks(db_url: str, assignment: str) -> list[SourceNotebook]:
+    """Every notebook of `assignment` as stored in the gradebook (released assignments only).
+
+    Cells come in the order nbgrader stored them, which is the notebook's order.
+    """
+    with Gradebook(db_url) as gradebook:
+        try:
+            stored = gradebook.find_assignment(assignment)
+        except MissingEntry:
+            raise AutograderError(
+                f"assignment {assignment!r} is not in the gradebook: "
+                f"run `autograder release {assignment}` first"
+            ) from None
+        return [_read_notebook(gradebook, assignment, nb) for nb in stored.notebooks]
+
+
+def _read_notebook(gradebook: Gradebook, assignment: str, notebook) -> SourceNotebook:
+    grades = {cell.name: cell for cell in notebook.grade_cells}
+    tasks = {cell.name: cell for cell in notebook.task_cells}
+    solutions = {cell.name for cell in notebook.solution_cells}
+    cells = []
+    for stored in notebook.source_cells:
+        graded = grades.get(stored.name) or tasks.get(stored.name)
+        cells.append(
+            SourceCell(
+                grade_id=stored.name,
+                cell_type=stored.cell_type,
+                source=stored.source,
+                checksum=stored.checksum,
+                locked=bool(stored.locked),
+                grade=stored.name in grades,
+                solution=stored.name in solutions,
+                task=stored.name in tasks,
+                points=float(graded.max_score) if graded is not None else None,
+            )
+        )
+    return SourceNotebook(assignment, notebook.name, cells)
