@@ -398,5 +398,148 @@ def interpolate(model, x_start, x_end, steps=9):
     }),
 }
 
+
+
+# More styles: subclassed sub-models, explicit loops, TensorFlow ops, functional reuse.
+ALTERNATIVES.update({
+    "autoencoder_subclassed_parts": (AE, {
+        "autoencoder_class": '''
+@keras.saving.register_keras_serializable(package="partes")
+class DenseStack(keras.Model):
+    def __init__(self, sizes, last_activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.sizes = list(sizes)
+        self.last_activation = last_activation
+        self.steps = [layers.Dense(n, activation="leaky_relu") for n in self.sizes[:-1]]
+        self.steps.append(layers.Dense(self.sizes[-1], activation=last_activation))
+
+    def call(self, x):
+        for step in self.steps:
+            x = step(x)
+        return x
+
+    def get_config(self):
+        return {**super().get_config(), "sizes": self.sizes,
+                "last_activation": self.last_activation}
+
+
+@keras.saving.register_keras_serializable(package="partes")
+class Autoencoder(keras.Model):
+    def __init__(self, input_dim, latent_dim, hidden_units=(128,), **kwargs):
+        super().__init__(**kwargs)
+        self.input_dim, self.latent_dim, self.hidden_units = input_dim, latent_dim, hidden_units
+        self.encoder = DenseStack([*hidden_units, latent_dim])
+        self.decoder = DenseStack([*reversed(hidden_units), input_dim], "sigmoid")
+        self.encoder.build((None, input_dim))
+        self.decoder.build((None, latent_dim))
+
+    def call(self, inputs):
+        return self.decoder(self.encoder(inputs))
+
+    def get_config(self):
+        return {**super().get_config(), "input_dim": self.input_dim,
+                "latent_dim": self.latent_dim, "hidden_units": list(self.hidden_units)}
+''',
+        "reconstruction_error": '''
+def reconstruction_error(model, x):
+    errors = []
+    for start in range(0, len(x), 64):
+        batch = np.asarray(x[start:start + 64], dtype="float32")
+        errors.extend(((batch - np.asarray(model(batch))) ** 2).mean(axis=1))
+    return np.array(errors)
+''',
+    }),
+    "stacked_explicit_loop_functional_classifier": (STACK, {
+        "stacked_autoencoder_class": STACKED_FROZEN_STAGES.replace(
+            """    def pretrain(self, x, epochs=10, batch_size=128, verbose=0):""",
+            """    def pretrain_unused(self, x, epochs=10, batch_size=128, verbose=0):""",
+        ).replace(
+            """    def build_classifier(self, num_classes):
+        inputs = keras.Input(shape=(self.input_dim,))
+        probabilities = layers.Dense(num_classes, activation="softmax")(self.encoder(inputs))
+        return keras.Model(inputs, probabilities)""",
+            """    def pretrain(self, x, epochs=10, batch_size=128, verbose=0):
+        codes, histories = np.array(x, dtype="float32"), []
+        for k in range(len(self.layer_units)):
+            stage = keras.Sequential([keras.Input(shape=(codes.shape[-1],)),
+                                      self.encoder_layers[k], self.decoder_layers[k]])
+            stage.compile(keras.optimizers.Adam(learning_rate=1e-3), keras.losses.MeanSquaredError())
+            histories.append(stage.fit(x=codes, y=codes, epochs=epochs, batch_size=batch_size,
+                                       shuffle=True, verbose=verbose))
+            codes = keras.Sequential([keras.Input(shape=(codes.shape[-1],)),
+                                      self.encoder_layers[k]]).predict(codes, verbose=0)
+        return histories
+
+    def build_classifier(self, num_classes):
+        inputs = keras.Input(shape=(self.input_dim,))
+        hidden = inputs
+        for layer in self.encoder_layers:
+            hidden = layer(hidden)
+        return keras.Model(inputs, layers.Dense(num_classes, activation="softmax")(hidden))""",
+        ),
+    }),
+    "vae_tensorflow_ops": (VAE, {
+        "sampling_class": '''
+import tensorflow as tf
+
+
+class Sampling(keras.layers.Layer):
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed_generator = keras.random.SeedGenerator(seed=seed)
+
+    def call(self, inputs):
+        mu, log_var = inputs
+        noise = keras.random.normal(tf.shape(mu), seed=self.seed_generator)
+        return mu + tf.exp(log_var / 2.0) * noise
+''',
+        "kl_divergence": '''
+def kl_divergence(z_mean, z_log_var):
+    latent = ops.shape(z_mean)[-1]
+    return -0.5 * latent * ops.mean(1 + z_log_var - z_mean ** 2 - ops.exp(z_log_var), axis=-1)
+''',
+        "reconstruction_loss": '''
+def reconstruction_loss(x, x_reconstructed):
+    return ops.sum(ops.binary_crossentropy(x, ops.clip(x_reconstructed, 1e-7, 1 - 1e-7)), axis=1)
+''',
+    }),
+    "vae_subclassed_encoder": (VAE, {
+        "vae_class": '''
+class GaussianEncoder(keras.Model):
+    def __init__(self, hidden_units, latent_dim, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden = [layers.Dense(n, activation="relu") for n in hidden_units]
+        self.mean_head = layers.Dense(latent_dim)
+        self.log_var_head = layers.Dense(latent_dim)
+
+    def call(self, x):
+        for layer in self.hidden:
+            x = layer(x)
+        return self.mean_head(x), self.log_var_head(x)
+
+
+class VAE(keras.Model):
+    def __init__(self, input_dim, latent_dim=2, hidden_units=(256,), seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim = latent_dim
+        self.encoder = GaussianEncoder(hidden_units, latent_dim)
+        self.decoder = keras.Sequential(
+            [layers.Dense(n, activation="relu") for n in reversed(hidden_units)]
+            + [layers.Dense(input_dim, activation="sigmoid")])
+        self.sample = Sampling(seed=seed)
+
+    def call(self, x):
+        mean, log_var = self.encoder(x)
+        kl = kl_divergence(mean, log_var)
+        self.add_loss(ops.sum(kl) / ops.cast(ops.shape(kl)[0], kl.dtype))
+        return self.decoder(self.sample([mean, log_var]))
+
+    def generate(self, n, seed=None):
+        prior = keras.random.normal((n, self.latent_dim), seed=seed)
+        return ops.convert_to_numpy(self.decoder(prior))
+''',
+    }),
+})
+
 END_TO_END_ALTERNATIVES = ("autoencoder_functional_tanh", "stacked_frozen_stage_models",
                            "vae_other_style")

@@ -82,9 +82,11 @@ def _watch_fit(stack, x, calls):
     stage errors right after it (so damage done by a later stage is not blamed on this one)."""
     original_fit = keras.Model.fit
 
-    def watched_fit(model, inputs=None, targets=None, *args, **kwargs):
+    def watched_fit(model, *args, **kwargs):
+        inputs = kwargs.get("x", args[0] if args else None)
+        targets = kwargs.get("y", args[1] if len(args) > 1 else None)
         before = _weights(stack)
-        history = original_fit(model, inputs, targets, *args, **kwargs)
+        history = original_fit(model, *args, **kwargs)
         changed = _changed(before, _weights(stack))
         target = targets if targets is not None else inputs
         calls.append({
