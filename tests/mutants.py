@@ -463,7 +463,7 @@ def reconstruction_error(model, x):
         for k in range(len(self.layer_units)):
             stage = keras.Sequential([keras.Input(shape=(codes.shape[-1],)),
                                       self.encoder_layers[k], self.decoder_layers[k]])
-            stage.compile(keras.optimizers.Adam(learning_rate=1e-3), keras.losses.MeanSquaredError())
+            stage.compile(keras.optimizers.Adam(1e-3), keras.losses.MeanSquaredError())
             histories.append(stage.fit(x=codes, y=codes, epochs=epochs, batch_size=batch_size,
                                        shuffle=True, verbose=verbose))
             codes = keras.Sequential([keras.Input(shape=(codes.shape[-1],)),

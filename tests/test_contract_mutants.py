@@ -9,10 +9,10 @@ the nbgrader end-to-end tests, since training is what makes them slow.
 import pytest
 from exercise_notebooks import (
     ASSIGNMENTS,
+    graded_code_cells,
     mutated,
     run_in_process,
     source_notebook,
-    graded_code_cells,
     with_sources,
 )
 from mutants import ALTERNATIVES, MUTANTS

@@ -117,7 +117,7 @@ def uniform_inputs(n: int, dim: int, seed: int = 0) -> np.ndarray:
 
 
 def digits(n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """scikit-learn's bundled digits as float32 in [0, 1] with labels: a fixed, offline probe set."""
+    """scikit-learn's bundled digits, float32 in [0, 1], with labels: a fixed offline probe set."""
     from sklearn.datasets import load_digits
 
     data = load_digits()

@@ -12,7 +12,7 @@ import contextlib
 
 import numpy as np
 
-from solutions._keras import keras, ops
+from solutions._keras import ops
 
 from ._support import (
     CheckFailed,
@@ -42,7 +42,9 @@ def _make_sampling(sampling_class, seed):
     try:
         return sampling_class(seed=seed)
     except TypeError as error:
-        raise CheckFailed(f"Sampling(seed=...) debe aceptar una semilla; se obtuvo {error}") from None
+        raise CheckFailed(
+            f"Sampling(seed=...) debe aceptar una semilla; se obtuvo {error}"
+        ) from None
 
 
 # --- Sampling: the distribution of z ------------------------------------------------------
@@ -109,7 +111,9 @@ def probe_sampling_gradients(sampling_class):
     with tf.GradientTape() as tape:
         total = ops.sum(layer([z_mean, z_log_var]))
     gradient_mean, gradient_log_var = tape.gradient(total, [z_mean, z_log_var])
-    as_numpy = (lambda g: None if g is None else np.asarray(g))
+    def as_numpy(gradient):
+        return None if gradient is None else np.asarray(gradient)
+
     return {"mean": as_numpy(gradient_mean), "log_var": as_numpy(gradient_log_var)}
 
 
@@ -380,7 +384,7 @@ def judge_interpolate(observed, expected):
     return compare(
         "interpolate(autoencoder, x_inicio, x_fin, steps=5)", observed["autoencoder"],
         expected["autoencoder"], rtol=1e-3, atol=1e-5,
-        hint="Decodifica códigos en la recta entre los códigos de los dos extremos, ambos incluidos",
+        hint="Decodifica puntos de la recta entre los códigos de los extremos, ambos incluidos",
     ) or compare(
         "interpolate(vae, x_inicio, x_fin, steps=5)", observed["vae"], expected["vae"],
         rtol=1e-3, atol=1e-5, hint="Con un VAE se interpola entre las medias z_mean",
