@@ -59,8 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--latent-dim", type=_positive_int, metavar="N",
         help="code size (default: 8 for autoencoder and stacked, 2 for vae)",
     )
-    train.add_argument("--epochs", type=_positive_int, metavar="N", help="training epochs")
-    train.add_argument("--batch-size", type=_positive_int, metavar="N", help="batch size")
+    train.add_argument(
+        "--epochs", type=_positive_int, metavar="N",
+        help="training epochs (default: 50; stacked: 30 per pretraining stage and 30 of "
+        "fine-tuning)",
+    )
+    train.add_argument(
+        "--batch-size", type=_positive_int, metavar="N", help="batch size (default 32)"
+    )
     train.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
     train.add_argument(
         "--label-fraction", type=float, metavar="F",

@@ -197,7 +197,8 @@ def save_model_figures(kind: str, model, data, histories, folder, seed: int = 0)
     paths = [
         plot_reconstructions(
             x, reconstructions, shape, folder / "reconstructions.png",
-            title=f"{kind}: held-out images (top) and reconstructions (bottom)",
+            title=f"{kind}: held-out images (top) and reconstructions (bottom"
+            + (", decoded posterior means)" if kind == "vae" else ")"),
         ),
         plot_loss_curves(histories, folder / "loss_curves.png", title=f"{kind}: loss per epoch"),
         plot_latent_space(
