@@ -27,6 +27,7 @@ from nbgrader.api import Gradebook
 
 from . import messages
 from .course import AutograderError, Course
+from .notebook_file import parse_notebook
 from .results import Problem, write_json_atomically
 from .roster import Person, Roster, safe_id, split_name
 
@@ -213,8 +214,9 @@ def _nested_zip(name: str, data: bytes, modified) -> list[Entry]:
 def _identify(folder: Folder, roster: Roster | None, problems: list[Problem]) -> Collected:
     person = None
     if roster is not None:
-        person = roster.match(
-            folder_id=safe_id(folder.label), moodle_id=folder.moodle_id, name=folder.full_name
+        person = roster.match(  # a plain folder may be named after the student
+            folder_id=safe_id(folder.label), moodle_id=folder.moodle_id,
+            name=folder.full_name or folder.label,
         )
         if person is None:
             problems.append(messages.not_in_roster(folder.label))
@@ -268,13 +270,9 @@ def _closest(candidates: list[Entry], name: str) -> Entry | None:
 
 def _validate(selection: dict[str, Entry], problems: list[Problem]) -> None:
     for name, entry in selection.items():
-        try:
-            data = json.loads(entry.read().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            problems.append(messages.corrupt_json(name, str(error)))
-            continue
-        if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
-            problems.append(messages.not_a_notebook(name, "no tiene celdas"))
+        _, problem = parse_notebook(entry.read(), name)
+        if problem is not None:
+            problems.append(problem)
 
 
 def _latest(selection: dict[str, Entry]) -> str:

@@ -46,7 +46,7 @@ class Exported:
     moodle_worksheets: list[Path]
 
 
-def test_column(assignment: str, grade_id: str) -> str:
+def per_test_column(assignment: str, grade_id: str) -> str:
     return f"{assignment} · {grade_id}"
 
 
@@ -95,7 +95,7 @@ def grades_csv(results: ClassResults) -> str:
     if len(results.assignments) > 1:
         header.append("Total")
     for assignment in results.assignments:
-        header += [test_column(assignment, test) for _, test, _ in results.tests[assignment]]
+        header += [per_test_column(assignment, test) for _, test, _ in results.tests[assignment]]
     by_student: dict[str, dict[str, Submission]] = {}
     for submission in results.submissions:
         by_student.setdefault(submission.student, {})[submission.assignment] = submission

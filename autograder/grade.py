@@ -118,12 +118,12 @@ def _assignments(course: Course, requested: list[str] | None) -> list[str]:
         for assignment in requested:
             course.require_assignment(assignment)
         return list(requested)
-    submitted = course.submitted_dir
     found = [
         assignment for assignment in course.source_assignments() if _submitters(course, assignment)
     ]
     if not found:
-        raise AutograderError(f"no submissions under {submitted}: run `autograder collect` first")
+        raise AutograderError(f"no submissions under {course.submitted_dir}: "
+                              "run `autograder collect` first")
     return found
 
 
@@ -146,6 +146,11 @@ def _plan(course, assignment, students, force, retry_errors, notebook_grader) ->
     settings = settings_of(notebook_grader, sources)
     plan = Plan(assignment, sources, state, {}, collect_problems)
     everyone = _submitters(course, assignment)
+    if not everyone:
+        raise AutograderError(
+            f"no submissions of {assignment} under {course.submitted_dir}: "
+            "run `autograder collect` first"
+        )
     unknown = sorted(set(students or []) - set(everyone))
     if unknown:
         raise AutograderError(f"no submission of {assignment} from: {', '.join(unknown)}")

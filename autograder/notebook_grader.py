@@ -19,7 +19,6 @@ signature can be named with `autograder grade --notebook-grader module:function`
 from __future__ import annotations
 
 import copy
-import json
 import threading
 import time
 import traceback
@@ -46,6 +45,7 @@ from traitlets.config import Config
 
 from . import messages
 from .kernel import kernel_environment, kernel_pidfile, kill_process_group
+from .notebook_file import parse_notebook
 from .results import (
     FAILED,
     MANUAL,
@@ -112,25 +112,9 @@ def _read(task: NotebookTask, problems: list[Problem]) -> NotebookNode | None:
     if not path.is_file():
         problems.append(messages.missing_notebook(task.notebook))
         return None
-    raw = path.read_bytes()
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        problems.append(messages.corrupt_json(task.notebook, str(error)))
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
-        problems.append(messages.not_a_notebook(task.notebook, "no tiene celdas"))
-        return None
-    try:
-        nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
-    except Exception as error:  # nbformat raises several types for malformed notebooks
-        problems.append(messages.not_a_notebook(task.notebook, f"{type(error).__name__}: {error}"))
-        return None
-    for cell in nb.cells:  # cells without metadata or source break nbgrader's preprocessors
-        cell.setdefault("metadata", NotebookNode())
-        cell.setdefault("source", "")
-        if cell.get("cell_type") == "code":
-            cell.setdefault("outputs", [])
+    nb, problem = parse_notebook(path.read_bytes(), task.notebook)
+    if problem is not None:
+        problems.append(problem)
     return nb
 
 

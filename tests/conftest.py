@@ -113,24 +113,39 @@ def tiny_source_notebook() -> nbformat.NotebookNode:
     return nb
 
 
-def run_autograder(*args: str, cwd: Path | None = None, timeout: int = 600, env=None):
+def _run_autograder(*args: str, cwd: Path | None = None, timeout: int = 600):
     """`autograder ARGS...` in a subprocess (venv bin on PATH for nbgrader's alembic)."""
     import subprocess
 
-    environment = dict(os.environ if env is None else env)
+    environment = dict(os.environ)
     environment["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), environment["PATH"]])
     return subprocess.run(
         [sys.executable, "-m", "autograder.cli", *args],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
+        cwd=cwd, env=environment, capture_output=True, text=True, timeout=timeout,
     )
+
+
+def gradebook_points(course: Path, assignment: str) -> dict[str, dict[str, float | None]]:
+    """student -> grade_id -> score as nbgrader's gradebook has it (None: nothing recorded)."""
+    from nbgrader.api import Gradebook
+
+    points: dict[str, dict[str, float | None]] = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        for submission in gradebook.find_assignment(assignment).submissions:
+            points[submission.student.id] = {
+                grade.name: (None if grade.auto_score is None and grade.manual_score is None
+                             else float(grade.score))
+                for notebook in submission.notebooks for grade in notebook.grades
+            }
+    return points
 
 
 class TinyClass:
     """Builds submissions of the tiny assignment from its released notebook."""
+
+    assignment = TINY
+    solutions = TINY_SOLUTIONS
+    hidden_source = TINY_HIDDEN_ADD
 
     def __init__(self, course: Path):
         self.course = course
@@ -145,8 +160,9 @@ class TinyClass:
                 cell.source = solutions[grade_id]
         return nb
 
-    def complete(self) -> nbformat.NotebookNode:
-        return self.notebook(TINY_SOLUTIONS)
+    def complete(self, **changes: str) -> nbformat.NotebookNode:
+        """A correct submission, with some answer cells replaced (grade_id=source)."""
+        return self.notebook({**TINY_SOLUTIONS, **changes})
 
     def submit(self, student: str, nb: nbformat.NotebookNode | bytes | None) -> Path:
         """Put a submission in submitted/<student>/tiny/ (None: a folder without notebook)."""
@@ -158,6 +174,18 @@ class TinyClass:
         elif nb is not None:
             nbformat.write(nb, path)
         return path
+
+    def points(self) -> dict[str, dict[str, float | None]]:
+        return gradebook_points(self.course, TINY)
+
+    def cli(self, *args: str, timeout: int = 600):
+        return _run_autograder(*args, "--course-dir", str(self.course), timeout=timeout)
+
+
+@pytest.fixture
+def run_autograder():
+    """Run the `autograder` command in a subprocess: run_autograder(*args, cwd=None)."""
+    return _run_autograder
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,61 @@
+"""The pipeline on a real assignment (01-autoencoder, TensorFlow, fast mode): release, a Moodle
+zip with a complete and a blank submission, collect, parallel grade, feedback, export, report,
+and a student's `check` on the released notebook alone."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+
+import nbformat
+import pytest
+from conftest import gradebook_points
+
+from autograder.api import collect, export, feedback, grade, release, report
+from autograder.demo import solution_sources, submission
+
+pytestmark = pytest.mark.slow
+
+ASSIGNMENT = "01-autoencoder"
+
+
+def test_real_assignment_end_to_end(real_course, tmp_path, run_autograder):
+    released = release(real_course, [ASSIGNMENT])
+    notebook = released[0].folder / f"{ASSIGNMENT}.ipynb"
+    solutions = solution_sources(real_course / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    archive = tmp_path / "moodle.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for folder, answers in (("Ana García_3001_assignsubmission_file_", solutions),
+                                ("Bruno Díaz_3002_assignsubmission_file_", {})):
+            zipped.writestr(f"{folder}/{ASSIGNMENT}.ipynb",
+                            nbformat.writes(submission(notebook, answers)))
+
+    collected = collect(archive, ASSIGNMENT, real_course)
+    summary = grade(real_course, workers=2, show_progress=False)
+
+    assert [s.student for s in collected.students] == ["3001", "3002"]
+    assert not any(result.all_problems for result in summary.graded)
+    points = gradebook_points(real_course, ASSIGNMENT)
+    manual = "answer_autoencoder_vs_pca"
+    assert all(v == 0 for v in points["3002"].values())
+    complete = {test: value for test, value in points["3001"].items() if test != manual}
+    results = {r.student: r for r in summary.graded}
+    maxima = {cell.grade_id: cell.max_points for cell in results["3001"].notebooks[0].cells}
+    assert complete == {test: maxima[test] for test in complete}  # every autograded test passes
+    assert points["3001"][manual] is None  # the written answer waits for the instructor
+
+    pages = feedback(real_course)
+    exported = export(real_course)
+    written = report(real_course)
+    page = pages.pages[0].read_text("utf-8")
+    assert "autograder.checks" not in page and "HIDDEN TESTS" not in page
+    assert exported.csv.is_file() and exported.moodle_worksheets and written.html.is_file()
+
+    alone = tmp_path / "alumno"
+    alone.mkdir()
+    shutil.copy(notebook, alone / f"{ASSIGNMENT}.ipynb")
+    checked = run_autograder("check", f"{ASSIGNMENT}.ipynb", cwd=alone)
+    assert checked.returncode == 1, checked.stderr
+    assert "✗ test_autoencoder_shapes" in checked.stdout
+    assert "· test_autoencoder_latent_size" in checked.stdout
+    assert "Pruebas visibles superadas: 0 de" in checked.stdout
