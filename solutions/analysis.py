@@ -71,7 +71,11 @@ def vae_elbo_parts(vae, x, batch_size: int = 256) -> dict[str, float]:
 
 
 def set_seed(seed: int) -> None:
-    """Seed Python, NumPy and the backend, and make TensorFlow ops deterministic."""
+    """Seed Python's, NumPy's and the backend's random generators (`keras.utils.set_random_seed`).
+
+    It does not switch TensorFlow to deterministic kernels; on CPU the course's dense models
+    train to the same numbers from the same seed anyway (tests/test_models.py checks it).
+    """
     keras.utils.set_random_seed(seed)
 
 
