@@ -14,9 +14,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $@
 
-## demo: train the reference models on the bundled digits; metrics and figures go to results/
+## demo: train the reference models on the bundled digits; metrics and figures go to results/;
+##       then release, collect, grade, feedback, export and report a made-up class in demo-class/
 demo: $(STAMP)
 	$(PY) -m solutions demo --out results
+	$(PY) -m autograder.cli demo --out demo-class
 
 ## test: the whole test suite
 test: $(STAMP)

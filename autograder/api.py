@@ -8,6 +8,7 @@
     api.feedback("course")                                  # feedback/<student>/<a>/informe.html
     api.export("course")                                    # export/grades.csv, grades.json
     api.report("course")                                    # report/index.html + PNGs
+    api.publish("course")                                   # feedback + export + report
     api.check("01-autoencoder.ipynb")                       # for students: visible tests
 
 Every function raises `AutograderError` (a clear one-line message) on bad input.
@@ -21,6 +22,7 @@ from .export import export
 from .feedback import feedback
 from .grade import grade
 from .notebook_grader import Limits, grade_notebook
+from .publish import publish
 from .release import release
 from .report import report
 
@@ -34,6 +36,7 @@ __all__ = [
     "feedback",
     "grade",
     "grade_notebook",
+    "publish",
     "release",
     "report",
 ]

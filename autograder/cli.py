@@ -19,7 +19,7 @@ typical run, from the course folder (the one with nbgrader_config.py):
   autograder release                                   # student versions + one zip each
   autograder collect descargas.zip -a 01-autoencoder   # a Moodle "download all" zip
   autograder grade 01-autoencoder                      # parallel, resumable
-  autograder feedback && autograder export && autograder report
+  autograder publish                                   # = feedback + export + report
 
 students:
   autograder check 01-autoencoder.ipynb                # visible tests, as grading runs them
@@ -66,6 +66,11 @@ assignment's "Upload grading worksheet".""",
 examples:
   autograder report                         # report/index.html with PNG plots
   autograder report 01-autoencoder --out informe/""",
+    "publish": """
+examples:
+  autograder publish                        # feedback/, export/ and report/ in one go
+  autograder publish 01-autoencoder --moodle-language es
+Same as `autograder feedback`, `autograder export` and `autograder report` one after the other.""",
     "check": """
 examples:
   autograder check 01-autoencoder.ipynb
@@ -142,6 +147,11 @@ def _parser() -> argparse.ArgumentParser:
     report = verb("report", "write the class report (HTML with PNG plots)")
     report.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
     report.add_argument("--out", metavar="DIR", help="output folder (default: report/)")
+
+    publish = verb("publish", "feedback + export + report, after grading")
+    publish.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
+    publish.add_argument("--moodle-language", choices=["en", "es"], default="en",
+                         help="language of the Moodle session that uploads the worksheet")
 
     check = verb("check", "for students: run the visible tests of a notebook", with_course=False)
     check.add_argument("notebook", metavar="NOTEBOOK")
@@ -242,6 +252,23 @@ def _report(args) -> int:
 
     written = report(args.course_dir, args.assignments or None, out=args.out)
     print(f"class report: {os.path.relpath(written.html)} ({len(written.images)} plots)")
+    return 0
+
+
+def _publish(args) -> int:
+    from .publish import publish
+
+    published = publish(args.course_dir, args.assignments or None,
+                        moodle_language=args.moodle_language)
+    pages, exported = published.feedback, published.export
+    print(f"feedback: {len(pages.pages)} page(s), index {os.path.relpath(pages.index)}")
+    for archive in pages.moodle_zips:
+        print(f"feedback for Moodle (Upload multiple feedback files in a zip): "
+              f"{os.path.relpath(archive)}")
+    print(f"grades: {os.path.relpath(exported.csv)}, {os.path.relpath(exported.json)}")
+    for worksheet in exported.moodle_worksheets:
+        print(f"Moodle grading worksheet: {os.path.relpath(worksheet)}")
+    print(f"class report: {os.path.relpath(published.report.html)}")
     return 0
 
 

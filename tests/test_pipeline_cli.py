@@ -11,7 +11,8 @@ import pytest
 
 from autograder.cli import EXAMPLES, main
 
-VERBS = ["release", "collect", "grade", "feedback", "export", "report", "check", "demo"]
+VERBS = ["release", "collect", "grade", "feedback", "export", "report", "publish", "check",
+         "demo"]
 
 
 def test_main_help_lists_every_verb_with_examples(capsys):
@@ -116,3 +117,16 @@ def test_check_runs_only_visible_tests_even_on_the_instructor_version(tiny_class
 
     assert main(["check", str(alone / "tiny.ipynb")]) == 0  # the hidden test would fail
     assert "· test_add_hidden" in capsys.readouterr().out
+
+
+def test_progress_without_a_terminal_prints_counts_and_time_left(capsys):
+    from autograder.progress import GradingProgress
+
+    progress = GradingProgress(total=3, description="Corrigiendo")
+    progress.advance("ana · tiny: 5/6 (2 s)")
+    progress.advance("bruno · tiny: 0/6 (1 s)")
+    progress.close()
+
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[0].startswith("[1/3] ana · tiny: 5/6") and "quedan ~" in lines[0]
+    assert lines[1].startswith("[2/3] bruno")

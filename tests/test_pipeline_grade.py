@@ -269,3 +269,30 @@ def test_rerun_grades_only_what_changed(tiny_class):
     assert sum(v or 0 for v in k.points()["bruno"].values()) == 5
     saved = SubmissionResult.load(k.course / "grading" / ASSIGNMENT / "results" / "bruno.json")
     assert saved.points == 5
+
+
+FAKE_GRADER = '''
+from autograder.results import CellResult, NotebookResult, PASSED
+
+
+def grade_everything_right(task):
+    """A stand-in for a grader that judges outside the kernel: one result per graded cell."""
+    return NotebookResult(task.notebook, cells=[
+        CellResult(cell.grade_id, cell.points, cell.points, PASSED, "")
+        for cell in task.source.graded_cells
+    ])
+'''
+
+
+def test_another_notebook_grader_can_be_plugged_in(tiny_class, tmp_path, monkeypatch):
+    (tmp_path / "plugged").mkdir()
+    (tmp_path / "plugged" / "my_grader.py").write_text(FAKE_GRADER)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "plugged"))  # the workers import it
+    tiny_class.submit("ana", tiny_class.notebook())  # blank: nbgrader would give 0
+
+    summary = grade(tiny_class.course, workers=1, show_progress=False,
+                    notebook_grader="my_grader:grade_everything_right")
+
+    assert summary.graded[0].points == 6
+    assert tiny_class.points()["ana"] == {"test_add": 1, "test_add_hidden": 2, "test_mul": 2,
+                                          "answer": 1}

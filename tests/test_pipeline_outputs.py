@@ -151,3 +151,21 @@ def test_report_has_plots_failures_and_submissions_needing_attention(graded, tmp
     attention = html.split("Entregas que requieren atención")[1]
     assert "David Mora" in attention and "Elena Sanz" in attention
     assert "Ana García" not in attention
+
+
+def test_publish_cli_is_feedback_export_and_report_in_one_command(graded, tmp_path,
+                                                                  run_autograder):
+    course = tmp_path / "course"
+    shutil.copytree(graded, course)
+    for folder in ("feedback", "export", "report"):
+        shutil.rmtree(course / folder, ignore_errors=True)
+
+    done = run_autograder("publish", "--course-dir", str(course), cwd=course)
+
+    assert done.returncode == 0, done.stderr
+    assert (course / "feedback" / "index.html").is_file()
+    assert (course / "feedback" / f"{ASSIGNMENT}-moodle.zip").is_file()
+    assert (course / "export" / "grades.csv").is_file()
+    assert (course / "export" / f"{ASSIGNMENT}-moodle-worksheet.csv").is_file()
+    assert (course / "report" / "index.html").is_file()
+    assert "class report: report/index.html" in done.stdout

@@ -1,0 +1,139 @@
+"""Seconds per submission: `autograder grade --workers 1`, `--workers 2`, `nbgrader autograde`.
+
+    python benchmarks/grading.py --students 6            # 01-autoencoder, fast mode
+    python benchmarks/grading.py --students 4 --assignment 03-vae --json bench.json
+
+Builds one class of N submissions of a real assignment (cycling through a complete reference
+submission, one with a bug and a partial one, so that every notebook trains its models), copies
+it into three identical course folders and grades each copy once, in the same run, with each
+command as an instructor would type it (process start-up included). Then checks that the three
+gradebooks hold identical per-test points, and prints seconds per submission and the speed-ups
+over sequential nbgrader. CPU seconds (the command, its workers and kernels) are printed next to
+wall seconds, with the machine's load average: on a shared machine, other work slows the parallel
+runs the most, while CPU seconds per submission do not depend on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parents[1]
+KINDS = ("complete", "bug", "partial")
+
+
+def build_class(course: Path, assignment: str, students: int) -> None:
+    """Release `assignment` in `course` and collect N submissions from a Moodle-style zip."""
+    from autograder.api import collect, release
+    from autograder.demo import _answers, solution_sources, submission
+
+    release(course, [assignment])
+    solutions = solution_sources(course / "exercises" / assignment / f"{assignment}.ipynb")
+    notebook = course / "release" / assignment / f"{assignment}.ipynb"
+    archive = course.parent / "class.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for number in range(students):
+            kind = KINDS[number % len(KINDS)]
+            nb = submission(notebook, _answers(kind, solutions))
+            folder = f"Estudiante {number:02d}_{5000 + number}_assignsubmission_file_"
+            zipped.writestr(f"{folder}/{assignment}.ipynb", nbformat.writes(nb))
+    collect(archive, assignment, course)
+
+
+def timed(command: list[str], cwd: Path) -> tuple[float, float, float]:
+    """Wall seconds of `command`, its CPU seconds (kernels and workers included), and the
+    1-minute load average when it started."""
+    load = os.getloadavg()[0]
+    environment = dict(os.environ)
+    environment["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), environment["PATH"]])
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    done = subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True)
+    seconds = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return seconds, cpu, load
+
+
+def points(course: Path, assignment: str) -> dict:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        return {
+            s.student.id: {g.name: g.auto_score for nb in s.notebooks for g in nb.grades}
+            for s in gradebook.find_assignment(assignment).submissions
+        }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, default=6, help="class size (default: 6)")
+    parser.add_argument("--assignment", default="01-autoencoder")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--keep", action="store_true", help="keep the course folders")
+    args = parser.parse_args(argv)
+
+    folder = Path(tempfile.mkdtemp(prefix="grading-benchmark-"))
+    template = folder / "template"
+    template.mkdir()
+    shutil.copytree(REPO / "exercises", template / "exercises")
+    shutil.copy(REPO / "nbgrader_config.py", template / "nbgrader_config.py")
+    print(f"building a class of {args.students} submissions of {args.assignment} in {folder}")
+    build_class(template, args.assignment, args.students)
+
+    runs = {
+        "nbgrader autograde (sequential)": ["nbgrader", "autograde", args.assignment],
+        "autograder grade --workers 1": ["autograder", "grade", args.assignment, "--workers", "1",
+                                         "--no-progress"],
+        "autograder grade --workers 2": ["autograder", "grade", args.assignment, "--workers", "2",
+                                         "--no-progress"],
+    }
+    figures, gradebooks = {}, {}
+    for number, (label, command) in enumerate(runs.items()):
+        course = folder / f"run{number}"
+        shutil.copytree(template, course)
+        seconds, cpu, load = timed(command, course)
+        figures[label] = {"seconds": round(seconds, 1), "load_average": round(load, 2),
+                          "per_submission": round(seconds / args.students, 2),
+                          "cpu_per_submission": round(cpu / args.students, 2)}
+        gradebooks[label] = points(course, args.assignment)
+        print(f"  {label:<34} {seconds:7.1f} s  {seconds / args.students:6.2f} s/submission  "
+              f"{cpu / args.students:6.2f} CPU s/submission  (load {load:.1f})", flush=True)
+
+    baseline = figures["nbgrader autograde (sequential)"]["seconds"]
+    for figure in figures.values():
+        figure["speedup_vs_nbgrader"] = round(baseline / figure["seconds"], 2)
+    identical = len({json.dumps(g, sort_keys=True) for g in gradebooks.values()}) == 1
+    print("speed-up over sequential nbgrader: " + ", ".join(
+        f"{label.split(' (')[0]}: {figure['speedup_vs_nbgrader']:.2f}x"
+        for label, figure in figures.items() if not label.startswith("nbgrader")))
+    print(f"per-test points identical in the three gradebooks: {identical}")
+    if args.json:
+        args.json.write_text(json.dumps({
+            "date": datetime.datetime.now().isoformat(timespec="seconds"),
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}",
+            "assignment": args.assignment, "students": args.students, "kinds": KINDS,
+            "runs": figures, "identical_points": identical,
+        }, indent=1))
+    if not args.keep:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0 if identical else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
