@@ -105,7 +105,11 @@ def grade_submission(job: dict) -> SubmissionResult:
             limits=limits,
             scratch=job["scratch"],
         )
-        result.notebooks.append(grade_notebook(task))
+        graded = grade_notebook(task)
+        # collect already told the student about an unreadable or missing notebook
+        told = {(problem.code, problem.notebook) for problem in result.problems}
+        graded.problems = [p for p in graded.problems if (p.code, p.notebook) not in told]
+        result.notebooks.append(graded)
     result.seconds = round(time.monotonic() - started, 2)
     result.graded_at = datetime.datetime.now().isoformat(timespec="seconds")
     return result
