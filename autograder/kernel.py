@@ -14,6 +14,7 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 
 from .kernel_launcher import MEMORY_VARIABLE, PIDFILE_VARIABLE
+from .observation import OUTSIDE_VARIABLE
 
 
 class LimitedKernelManager(AsyncKernelManager):
@@ -33,6 +34,7 @@ def kernel_environment(*, max_memory_mb: int, pidfile: Path, threads: int) -> di
     environment = {
         PIDFILE_VARIABLE: str(pidfile),
         "NBGRADER_EXECUTION": "autograde",
+        OUTSIDE_VARIABLE: "1",  # hidden tests hand out observations; verdicts.py judges them
     }
     if max_memory_mb:
         environment[MEMORY_VARIABLE] = str(max_memory_mb)
