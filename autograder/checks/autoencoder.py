@@ -222,9 +222,9 @@ def _reference_reconstruction_error():
 
 
 def probe_reconstruction_error(reconstruction_error):
-    from solutions import Autoencoder
+    from .building_blocks import ProbeModel
 
-    model = _build(Autoencoder, 64, 4, (16,), seed=5)
+    model = _build(ProbeModel, 64, 4, (16,), seed=5)
     x, _ = digits(50)
     return {"errors": as_array(reconstruction_error(model, x), "reconstruction_error")}
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from autograder.keras_quiet import ops
 
+from . import building_blocks
 from ._support import (
     CheckFailed,
     Property,
@@ -281,16 +282,14 @@ reconstruction_loss_values = Property(
 
 @contextlib.contextmanager
 def reference_parts(vae_class):
-    """Swap the reference Sampling, kl_divergence and reconstruction_loss into the namespace
-    where the student's VAE was defined, for the duration of a probe."""
-    import solutions
-
+    """Swap correct Sampling, kl_divergence and reconstruction_loss into the namespace where the
+    student's VAE was defined, for the duration of a probe."""
     namespace = getattr(vae_class.__init__, "__globals__", None)
     names = ("Sampling", "kl_divergence", "reconstruction_loss")
     saved = {n: namespace[n] for n in names if namespace is not None and n in namespace}
     try:
         for name in saved:
-            namespace[name] = getattr(solutions, name)
+            namespace[name] = getattr(building_blocks, name)
         yield
     finally:
         namespace.update(saved)
@@ -347,15 +346,13 @@ vae_parts = Property(
 
 
 def probe_vae_kl_loss(vae_class):
-    from solutions import kl_divergence
-
     x = uniform_inputs(16, 64, seed=15)
     with reference_parts(vae_class):
         vae = _build_vae(vae_class, latent_dim=3)
         reconstruction = as_array(vae(x), "vae(x)")
         added = [float(as_array(loss, "vae.losses")) for loss in vae.losses]
         z_mean, z_log_var = _encode(vae, x)
-    kl = np.asarray(kl_divergence(z_mean, z_log_var))
+    kl = np.asarray(building_blocks.kl_divergence(z_mean, z_log_var))
     return {"added": added, "kl_mean": float(kl.mean()), "kl_sum": float(kl.sum()),
             "reconstruction": reconstruction.shape}
 
@@ -415,12 +412,11 @@ vae_generate = Property(
 
 
 def probe_interpolate(interpolate):
-    from solutions import VAE, Autoencoder
-
     x, _ = digits(2)
     seeded(16)
-    autoencoder = Autoencoder(input_dim=64, latent_dim=3, hidden_units=(16,))
-    vae = VAE(input_dim=64, latent_dim=3, hidden_units=(16,), seed=0)
+    autoencoder = building_blocks.ProbeModel(input_dim=64, latent_dim=3, hidden_units=(16,))
+    vae = building_blocks.ProbeModel(input_dim=64, latent_dim=3, hidden_units=(16,),
+                                     variational=True)
     return {
         "autoencoder": as_array(interpolate(autoencoder, x[0], x[1], steps=5), "interpolate"),
         "vae": as_array(interpolate(vae, x[0], x[1], steps=5), "interpolate"),
@@ -446,7 +442,7 @@ interpolation = Property(
 
 
 def _negative_elbo(vae, x):
-    from solutions import kl_divergence, reconstruction_loss
+    from .building_blocks import kl_divergence, reconstruction_loss
 
     z_mean, z_log_var = _encode(vae, x)
     decoded = as_array(vae.decoder(z_mean), "vae.decoder(z_mean)")
@@ -460,7 +456,7 @@ def probe_trained_vae(vae, x_train, x_test):
     """The VAE's negative ELBO on held-out data, at z = z_mean, with the reference formulas,
     and the two yardsticks: the floor (each image's cross-entropy with itself) and a model that
     ignores its input (the mean training image, no KL)."""
-    from solutions import reconstruction_loss
+    from .building_blocks import reconstruction_loss
 
     x_train, x_test = as_array(x_train, "x_train"), as_array(x_test, "x_test")
 
