@@ -19,6 +19,8 @@ signature can be named with `autograder grade --notebook-grader module:function`
 from __future__ import annotations
 
 import copy
+import shutil
+import tempfile
 import threading
 import time
 import traceback
@@ -43,7 +45,7 @@ from nbgrader.preprocessors import (
 )
 from traitlets.config import Config
 
-from . import messages
+from . import messages, sandbox
 from .kernel import kernel_environment, kernel_pidfile, kill_process_group
 from .notebook_file import parse_notebook
 from .results import (
@@ -166,8 +168,11 @@ class Run:
     reason: str = ""  # what happened to the cell it stopped at, for that cell's message
 
 
-def _executor_config(task: NotebookTask) -> Config:
+def _executor_config(task: NotebookTask, socket_dir: Path | None) -> Config:
     config = copy.deepcopy(task.config)
+    if socket_dir is not None:  # no network in the sandbox: ZMQ over unix sockets
+        config.LimitedKernelManager.transport = "ipc"
+        config.LimitedKernelManager.ip = str(socket_dir / "kernel")
     # set on the subclass: nbconvert re-reads config each time preprocess() is called
     config.GradingExecute.timeout = task.limits.cell_timeout
     config.GradingExecute.interrupt_on_timeout = True
@@ -178,10 +183,15 @@ def _executor_config(task: NotebookTask) -> Config:
 def _execute(nb: NotebookNode, task: NotebookTask, problems: list[Problem]) -> Run:
     limits = task.limits
     pidfile = kernel_pidfile(task.scratch or task.workdir, task.student)
+    socket_dir = Path(tempfile.mkdtemp(prefix="ag-")) if sandbox.bwrap_path() else None
+    spec = None
+    if socket_dir is not None:
+        spec = sandbox.specification(_course_folder(task), Path(task.workdir), socket_dir)
     environment = kernel_environment(
-        max_memory_mb=limits.max_memory_mb, pidfile=pidfile, threads=limits.kernel_threads
+        max_memory_mb=limits.max_memory_mb, pidfile=pidfile, threads=limits.kernel_threads,
+        sandbox=spec,
     )
-    executor = GradingExecute(config=_executor_config(task))
+    executor = GradingExecute(config=_executor_config(task, socket_dir))
     executor.running_cell = None
     budget_spent = threading.Event()
 
@@ -211,7 +221,15 @@ def _execute(nb: NotebookNode, task: NotebookTask, problems: list[Problem]) -> R
         watchdog.cancel()
         kill_process_group(pidfile)  # normally already shut down; never leave one behind
         pidfile.unlink(missing_ok=True)
+        if socket_dir is not None:
+            shutil.rmtree(socket_dir, ignore_errors=True)
     return run
+
+
+def _course_folder(task: NotebookTask) -> Path:
+    """The course root (gradebook, sources, every student's files): workdir is
+    <course>/autograded/<student>/<assignment>."""
+    return Path(task.workdir).resolve().parents[2]
 
 
 def _stopped(nb, task, index, budget_spent, problems) -> Run:

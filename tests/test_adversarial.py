@@ -9,6 +9,7 @@ finish, and every student must get a result and a feedback page.
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ import nbformat
 import pytest
 from conftest import gradebook_points
 
+from autograder import sandbox
 from autograder.api import Limits, feedback, grade, release
 from autograder.demo import solution_sources, submission
 from autograder.observation import MIME_TYPE
@@ -195,6 +197,27 @@ except Exception as error:
     print("sin descarga:", type(error).__name__)
 '''
 
+SPY = '''
+import json, pathlib, socket
+course = pathlib.Path.cwd().parents[2]
+seen = {
+    "gradebook": (course / "gradebook.db").exists(),
+    "sources": [str(p) for p in course.glob("exercises/**/*.ipynb")],
+    "students": sorted(p.name for p in (course / "submitted").glob("*")),
+}
+try:
+    from solutions import kl_divergence
+    seen["solutions"] = True
+except Exception:
+    seen["solutions"] = False
+try:
+    socket.create_connection(("1.1.1.1", 53), timeout=2).close()
+    seen["network"] = True
+except OSError:
+    seen["network"] = False
+print("ESPIA" + json.dumps(seen))
+'''
+
 
 def attacks() -> dict[str, dict[str, str]]:
     """student -> answer cells (grade_id -> source); unlisted answer cells stay as released."""
@@ -222,6 +245,7 @@ def attacks() -> dict[str, dict[str, str]]:
         "salida_enorme": {first: "for i in range(100_000):\n    print('relleno', i)"},
         "lee_archivos_ajenos": {first: FILES_OUTSIDE},
         "red": {first: NETWORK},
+        "espia": {first: SPY},
         "salidas_falsificadas": {},  # forged outputs are added to the notebook below
         "numpy_propio": {},  # a numpy.py and a keras.py next to the notebook
     }
@@ -332,3 +356,16 @@ def test_forked_children_do_not_outlive_grading(graded_attacks):
         time.sleep(0.5)
     assert leftover_fork_children() == []
 
+
+
+@pytest.mark.skipif(not sandbox.bwrap_path(), reason="bubblewrap (bwrap) is not installed")
+def test_the_sandboxed_kernel_sees_no_instructor_file_and_no_network(graded_attacks):
+    course, _, _ = graded_attacks
+    executed = course / "autograded" / "espia" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    printed = "".join(
+        output.get("text", "") for cell in nbformat.read(executed, as_version=4).cells
+        for output in cell.get("outputs", []) if output.get("output_type") == "stream"
+    )
+    seen = json.loads(printed.split("ESPIA", 1)[1].splitlines()[0])
+    assert seen == {"gradebook": False, "sources": [], "students": [], "solutions": False,
+                    "network": False}
