@@ -89,6 +89,7 @@ class NotebookTask:
     config: Config = field(default_factory=Config)  # the course's nbgrader configuration
     limits: Limits = field(default_factory=Limits)
     scratch: str = ""  # folder for the kernel's pidfile
+    course_dir: str = ""  # the course root, hidden from a sandboxed kernel
 
 
 def grade_notebook(task: NotebookTask) -> NotebookResult:
@@ -227,8 +228,10 @@ def _execute(nb: NotebookNode, task: NotebookTask, problems: list[Problem]) -> R
 
 
 def _course_folder(task: NotebookTask) -> Path:
-    """The course root (gradebook, sources, every student's files): workdir is
-    <course>/autograded/<student>/<assignment>."""
+    """The course root (gradebook, sources, every student's files); by default the folder above
+    autograded/<student>/<assignment>."""
+    if task.course_dir:
+        return Path(task.course_dir).resolve()
     return Path(task.workdir).resolve().parents[2]
 
 

@@ -54,7 +54,10 @@ def project_secrets() -> list[Path]:
 
 
 def specification(course_dir: Path, workdir: Path, socket_dir: Path) -> dict:
-    hide = [str(Path(course_dir).resolve())] + [str(p) for p in project_secrets()]
+    hide = [Path(course_dir).resolve(), *project_secrets()]
+    needed = [Path(sys.prefix).resolve(), Path(__file__).resolve().parent]  # Python, autograder
+    # A folder holding what the kernel needs to run (say, a course inside the project) stays.
+    hide = [str(p) for p in hide if not any(n == p or p in n.parents for n in needed)]
     return {"hide": hide, "writable": [str(Path(workdir).resolve()), str(socket_dir)]}
 
 

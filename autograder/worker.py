@@ -104,6 +104,7 @@ def grade_submission(job: dict) -> SubmissionResult:
             config=course.config,
             limits=limits,
             scratch=job["scratch"],
+            course_dir=str(course.root),
         )
         result.notebooks.append(grade_notebook(task))
     result.seconds = round(time.monotonic() - started, 2)
