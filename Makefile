@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint clean sandbox
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -12,7 +12,19 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	@$(MAKE) --no-print-directory sandbox
 	@touch $@
+
+## sandbox: install bubblewrap, which grading uses to isolate each student's kernel (Linux)
+sandbox:
+	@if command -v bwrap >/dev/null 2>&1; then :; \
+	elif [ "$$(uname)" = Linux ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		{ apt-get install -y -qq bubblewrap >/dev/null 2>&1 || \
+		  { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq bubblewrap >/dev/null 2>&1; }; }; then :; \
+	else \
+		echo "AVISO: falta bubblewrap (bwrap); la corrección funcionará sin aislamiento."; \
+		echo "       En Debian/Ubuntu: sudo apt-get install bubblewrap"; \
+	fi
 
 ## demo: train the reference models on the bundled digits; metrics and figures go to results/;
 ##       then release, collect, grade, feedback, export and report a made-up class in demo-class/
@@ -28,4 +40,4 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 
 clean:
-	rm -rf results release submitted autograded feedback gradebook.db .pytest_cache
+	rm -rf results demo-class release submitted autograded feedback gradebook.db .pytest_cache

@@ -13,6 +13,7 @@ import fcntl
 import json
 import os
 import sqlite3
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 
-from . import messages
+from . import messages, sandbox
 from .course import AutograderError, Course
 from .notebook_grader import Limits, zero_cells
 from .pool import Outcome, WorkerPool
@@ -78,6 +79,8 @@ def grade(
     """
     course = Course.open(course_dir)
     limits = limits or Limits(cell_timeout=course.cell_timeout)
+    if sandbox.bwrap_path() is None:
+        print(sandbox.WARNING, file=sys.stderr)  # grading goes on, but the instructor must know
     started = time.monotonic()
     summary = GradeSummary()
     with _exclusive(course):

@@ -6,6 +6,7 @@ everything else (connection, interrupts on cell timeout, shutdown) is jupyter_cl
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -14,6 +15,8 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 
 from .kernel_launcher import MEMORY_VARIABLE, PIDFILE_VARIABLE
+from .observation import OUTSIDE_VARIABLE
+from .sandbox import SANDBOX_VARIABLE
 
 
 class LimitedKernelManager(AsyncKernelManager):
@@ -24,7 +27,9 @@ class LimitedKernelManager(AsyncKernelManager):
         return [sys.executable, "-m", "autograder.kernel_launcher", "--", *command]
 
 
-def kernel_environment(*, max_memory_mb: int, pidfile: Path, threads: int) -> dict[str, str]:
+def kernel_environment(
+    *, max_memory_mb: int, pidfile: Path, threads: int, sandbox: dict | None = None
+) -> dict[str, str]:
     """Environment variables for the next kernel: limits for the launcher, thread counts.
 
     The thread counts make each kernel use `threads` cores for numerical work, so that N workers on
@@ -33,9 +38,12 @@ def kernel_environment(*, max_memory_mb: int, pidfile: Path, threads: int) -> di
     environment = {
         PIDFILE_VARIABLE: str(pidfile),
         "NBGRADER_EXECUTION": "autograde",
+        OUTSIDE_VARIABLE: "1",  # hidden tests hand out observations; verdicts.py judges them
     }
     if max_memory_mb:
         environment[MEMORY_VARIABLE] = str(max_memory_mb)
+    if sandbox:
+        environment[SANDBOX_VARIABLE] = json.dumps(sandbox)
     if threads:
         for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                      "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):

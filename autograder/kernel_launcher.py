@@ -10,7 +10,8 @@ parent-death signal all belong to the kernel process and are inherited by anythi
   student's cell instead of the machine swapping or the OOM killer picking a victim;
 - AUTOGRADER_KERNEL_PIDFILE receives the kernel's pid (= its process group, jupyter_client starts
   kernels in a new session) so the worker and the main process can kill the whole group;
-- on Linux the kernel is killed when its worker dies, so no kernel outlives a killed batch.
+- on Linux the kernel is killed when its worker dies, so no kernel outlives a killed batch;
+- AUTOGRADER_SANDBOX (JSON, see `sandbox.py`) runs the kernel inside bubblewrap.
 
 Only the standard library is imported: this runs before every kernel.
 """
@@ -22,6 +23,8 @@ import os
 import resource
 import signal
 import sys
+
+from autograder.sandbox import SANDBOX_VARIABLE, wrap
 
 MEMORY_VARIABLE = "AUTOGRADER_MAX_MEMORY_MB"
 PIDFILE_VARIABLE = "AUTOGRADER_KERNEL_PIDFILE"
@@ -54,6 +57,9 @@ def main(argv: list[str]) -> None:
     megabytes = os.environ.pop(MEMORY_VARIABLE, "")
     if megabytes:
         limit_memory(int(megabytes))
+    sandbox = os.environ.pop(SANDBOX_VARIABLE, "")
+    if sandbox:  # bwrap becomes the kernel's parent, in the same process group
+        command = wrap(command, sandbox)
     pidfile = os.environ.pop(PIDFILE_VARIABLE, "")
     if pidfile:
         with open(pidfile, "w") as stream:

@@ -19,6 +19,8 @@ signature can be named with `autograder grade --notebook-grader module:function`
 from __future__ import annotations
 
 import copy
+import shutil
+import tempfile
 import threading
 import time
 import traceback
@@ -43,7 +45,7 @@ from nbgrader.preprocessors import (
 )
 from traitlets.config import Config
 
-from . import messages
+from . import messages, sandbox
 from .kernel import kernel_environment, kernel_pidfile, kill_process_group
 from .notebook_file import parse_notebook
 from .results import (
@@ -59,6 +61,7 @@ from .results import (
 )
 from .source import SourceNotebook
 from .tampering import repair_cells
+from .verdicts import judge_cell, reported_properties
 
 
 @dataclass
@@ -86,6 +89,7 @@ class NotebookTask:
     config: Config = field(default_factory=Config)  # the course's nbgrader configuration
     limits: Limits = field(default_factory=Limits)
     scratch: str = ""  # folder for the kernel's pidfile
+    course_dir: str = ""  # the course root, hidden from a sandboxed kernel
 
 
 def grade_notebook(task: NotebookTask) -> NotebookResult:
@@ -165,8 +169,11 @@ class Run:
     reason: str = ""  # what happened to the cell it stopped at, for that cell's message
 
 
-def _executor_config(task: NotebookTask) -> Config:
+def _executor_config(task: NotebookTask, socket_dir: Path | None) -> Config:
     config = copy.deepcopy(task.config)
+    if socket_dir is not None:  # no network in the sandbox: ZMQ over unix sockets
+        config.LimitedKernelManager.transport = "ipc"
+        config.LimitedKernelManager.ip = str(socket_dir / "kernel")
     # set on the subclass: nbconvert re-reads config each time preprocess() is called
     config.GradingExecute.timeout = task.limits.cell_timeout
     config.GradingExecute.interrupt_on_timeout = True
@@ -177,10 +184,15 @@ def _executor_config(task: NotebookTask) -> Config:
 def _execute(nb: NotebookNode, task: NotebookTask, problems: list[Problem]) -> Run:
     limits = task.limits
     pidfile = kernel_pidfile(task.scratch or task.workdir, task.student)
+    socket_dir = Path(tempfile.mkdtemp(prefix="ag-")) if sandbox.bwrap_path() else None
+    spec = None
+    if socket_dir is not None:
+        spec = sandbox.specification(_course_folder(task), Path(task.workdir), socket_dir)
     environment = kernel_environment(
-        max_memory_mb=limits.max_memory_mb, pidfile=pidfile, threads=limits.kernel_threads
+        max_memory_mb=limits.max_memory_mb, pidfile=pidfile, threads=limits.kernel_threads,
+        sandbox=spec,
     )
-    executor = GradingExecute(config=_executor_config(task))
+    executor = GradingExecute(config=_executor_config(task, socket_dir))
     executor.running_cell = None
     budget_spent = threading.Event()
 
@@ -210,7 +222,17 @@ def _execute(nb: NotebookNode, task: NotebookTask, problems: list[Problem]) -> R
         watchdog.cancel()
         kill_process_group(pidfile)  # normally already shut down; never leave one behind
         pidfile.unlink(missing_ok=True)
+        if socket_dir is not None:
+            shutil.rmtree(socket_dir, ignore_errors=True)
     return run
+
+
+def _course_folder(task: NotebookTask) -> Path:
+    """The course root (gradebook, sources, every student's files); by default the folder above
+    autograded/<student>/<assignment>."""
+    if task.course_dir:
+        return Path(task.course_dir).resolve()
+    return Path(task.workdir).resolve().parents[2]
 
 
 def _stopped(nb, task, index, budget_spent, problems) -> Run:
@@ -266,12 +288,27 @@ def _cell_result(cell, index, grade_id, points, max_points, task, run) -> CellRe
             return CellResult(grade_id, max_points, 0.0, FAILED, messages.plain(run.reason))
     if points is None:
         return CellResult(grade_id, max_points, None, MANUAL)
+    reported = _reported(cell, grade_id, task)
+    if reported:  # hidden tests judged here, from their payloads, whatever the cell's errors say
+        verdict = judge_cell(cell, reported)
+        if verdict.passed:
+            return CellResult(grade_id, max_points, max_points, PASSED)
+        return CellResult(grade_id, max_points, 0.0, FAILED,
+                          messages.plain(" ".join(verdict.failures), 1500))
     if utils.is_solution(cell) and points == 0:  # an answer cell left as it was released
         return CellResult(grade_id, max_points, 0.0, FAILED, messages.NO_ANSWER)
     if points >= max_points:
         return CellResult(grade_id, max_points, points, PASSED)
     message = _failure_message(cell, task)
     return CellResult(grade_id, max_points, points, PARTIAL if points > 0 else FAILED, message)
+
+
+def _reported(cell, grade_id, task) -> list[str]:
+    """Properties the gradebook's version of this test cell reports (not the submission's)."""
+    if cell.cell_type != "code" or utils.is_solution(cell):
+        return []
+    source = task.source.cell(grade_id)
+    return reported_properties(source.source) if source is not None else []
 
 
 def _error_output(cell) -> bool:

@@ -104,6 +104,7 @@ def grade_submission(job: dict) -> SubmissionResult:
             config=course.config,
             limits=limits,
             scratch=job["scratch"],
+            course_dir=str(course.root),
         )
         graded = grade_notebook(task)
         # collect already told the student about an unreadable or missing notebook

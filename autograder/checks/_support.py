@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from solutions._keras import keras, quiet_native_stderr
+from autograder.keras_quiet import keras, quiet_native_stderr
 
 Observation = dict[str, Any]
 
@@ -46,31 +46,37 @@ class Property:
     summary: str
     probe: Callable[..., Observation]
     judge: Callable[[Observation, Observation], list[str]]
-    reference: Callable[[], Any]
+    reference: Callable[[], Any] | None  # None: the judge needs no reference observation
     _expected: Observation | None = field(default=None, repr=False)
 
     def expected(self) -> Observation:
+        if self.reference is None:
+            return {}
         if self._expected is None:
             with quietly():
                 self._expected = self.probe(self.reference())
         return self._expected
 
-    def failures(self, implementation) -> list[str]:
-        """Spanish failure messages for `implementation`; empty when the property holds."""
+    def observe(self, *arguments) -> tuple[Observation | None, list[str]]:
+        """Run the probe on the student's objects: (observation, []) or (None, failures)."""
         try:
             with quietly():
-                observed = self.probe(implementation)
+                return self.probe(*arguments), []
         except CheckFailed as error:
-            return [str(error)]
+            return None, [str(error)]
         except NotImplementedError:
-            return ["la implementación todavía no está hecha (lanza NotImplementedError)"]
+            return None, ["la implementación todavía no está hecha (lanza NotImplementedError)"]
         except Exception as error:  # the student's code crashed on the probe
-            return [f"tu implementación lanzó {type(error).__name__}: {_short(error)}"]
-        return self.judge(observed, self.expected())
+            return None, [f"tu implementación lanzó {type(error).__name__}: {_short(error)}"]
 
-    def check(self, implementation) -> None:
+    def failures(self, *arguments) -> list[str]:
+        """Spanish failure messages for the student's objects; empty when the property holds."""
+        observed, failures = self.observe(*arguments)
+        return failures if observed is None else self.judge(observed, self.expected())
+
+    def check(self, *arguments) -> None:
         """Raise `CheckFailed` with every failure message when the property does not hold."""
-        failures = self.failures(implementation)
+        failures = self.failures(*arguments)
         if failures:
             raise CheckFailed(f"{self.summary}: " + "; ".join(failures))
 

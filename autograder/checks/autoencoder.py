@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from solutions._keras import keras
+from autograder.keras_quiet import keras
 
 from ._support import (
     CheckFailed,
@@ -74,6 +74,31 @@ latent_size = Property(
     "autoencoder_latent_size",
     "el código y la reconstrucción del Autoencoder deben tener el tamaño pedido",
     probe_shapes, judge_shapes, _reference_autoencoder_class,
+)
+
+
+# --- the visible test's shapes, judged by the grader ---------------------------------------
+
+
+def probe_visible_shapes(autoencoder_class):
+    model = _build(autoencoder_class, 64, 2, (32,))
+    x = uniform_inputs(5, 64)
+    return {"code": as_array(model.encoder(x), "model.encoder(x)").shape,
+            "reconstruction": as_array(model(x), "model(x)").shape}
+
+
+def judge_visible_shapes(observed, expected):
+    return [
+        shape_message(f"{what} con latent_dim=2", observed.get(key), expected[key])
+        for key, what in (("code", "encoder(x)"), ("reconstruction", "model(x)"))
+        if observed.get(key) != expected[key]
+    ]
+
+
+shapes = Property(
+    "autoencoder_shapes",
+    "el código debe tener tamaño latent_dim y la reconstrucción, el de la entrada",
+    probe_visible_shapes, judge_visible_shapes, _reference_autoencoder_class,
 )
 
 
@@ -197,9 +222,9 @@ def _reference_reconstruction_error():
 
 
 def probe_reconstruction_error(reconstruction_error):
-    from solutions import Autoencoder
+    from .building_blocks import ProbeModel
 
-    model = _build(Autoencoder, 64, 4, (16,), seed=5)
+    model = _build(ProbeModel, 64, 4, (16,), seed=5)
     x, _ = digits(50)
     return {"errors": as_array(reconstruction_error(model, x), "reconstruction_error")}
 
@@ -319,46 +344,80 @@ def _mean_image_mse(x_train, x_test):
     return float(np.mean(np.square(x_test - x_train.mean(axis=0))))
 
 
-def check_trained_autoencoder(model, x_train, x_test, max_fraction=0.5):
-    """The notebook's trained autoencoder reconstructs held-out data far better than the mean."""
-    from ._support import quietly
-
-    with quietly():
-        reconstructed = as_array(model.predict(x_test, verbose=0), "autoencoder.predict")
+def probe_trained_autoencoder(model, x_train, x_test):
+    x_train, x_test = as_array(x_train, "x_train"), as_array(x_test, "x_test")
+    reconstructed = as_array(model.predict(x_test, verbose=0), "autoencoder.predict")
     if reconstructed.shape != x_test.shape:
         raise CheckFailed(shape_message("la reconstrucción", reconstructed.shape, x_test.shape))
-    mse = float(np.mean(np.square(x_test - reconstructed)))
-    baseline = _mean_image_mse(x_train, x_test)
-    if not mse <= max_fraction * baseline:
-        raise CheckFailed(
-            f"el autoencoder entrenado debe reconstruir los datos de prueba con un MSE menor que "
-            f"{max_fraction:.2g} × {baseline:.4f} (predecir siempre la imagen media); se obtuvo "
-            f"{mse:.4f}. ¿Se ha entrenado con x como entrada y como objetivo?"
-        )
+    return {"mse": float(np.mean(np.square(x_test - reconstructed))),
+            "baseline": _mean_image_mse(x_train, x_test)}
+
+
+def judge_trained_autoencoder(observed, expected, max_fraction=0.75):
+    mse, baseline = observed["mse"], observed["baseline"]
+    if mse <= max_fraction * baseline:
+        return []
+    return [
+        f"el autoencoder entrenado debe reconstruir los datos de prueba con un MSE menor que "
+        f"{max_fraction:.2g} × {baseline:.4f} (predecir siempre la imagen media); se obtuvo "
+        f"{mse:.4f}. ¿Se ha entrenado con x como entrada y como objetivo?"
+    ]
+
+
+trained_autoencoder = Property(
+    "trained_autoencoder",
+    "el autoencoder entrenado debe reconstruir los datos de prueba mucho mejor que la imagen media",
+    probe_trained_autoencoder, judge_trained_autoencoder, None,
+)
+
+
+def check_trained_autoencoder(model, x_train, x_test, max_fraction=0.5):
+    """The notebook's trained autoencoder reconstructs held-out data far better than the mean."""
+    observed, failures = trained_autoencoder.observe(model, x_train, x_test)
+    failures = failures or judge_trained_autoencoder(observed, {}, max_fraction)
+    if failures:
+        raise CheckFailed("; ".join(failures))
+
+
+def probe_denoising(model, x_test, noisy_test):
+    x_test, noisy_test = as_array(x_test, "x_test"), as_array(noisy_test, "x_test_noisy")
+    denoised = as_array(model.predict(noisy_test, verbose=0), "denoising_autoencoder.predict")
+    if denoised.shape != x_test.shape:
+        raise CheckFailed(shape_message("la salida del autoencoder", denoised.shape, x_test.shape))
+    return {"noisy_mse": float(np.mean(np.square(noisy_test - x_test))),
+            "denoised_mse": float(np.mean(np.square(denoised - x_test)))}
+
+
+def judge_denoising(observed, expected, max_fraction=0.8):
+    noisy_mse, denoised_mse = observed["noisy_mse"], observed["denoised_mse"]
+    if denoised_mse <= max_fraction * noisy_mse:
+        return []
+    return [
+        "el autoencoder de eliminación de ruido debe acercar las imágenes ruidosas a las "
+        f"limpias: el MSE frente a las limpias debe bajar de {noisy_mse:.4f} (las ruidosas) a "
+        f"menos de {max_fraction * noisy_mse:.4f}; se obtuvo {denoised_mse:.4f}. ¿Se ha "
+        "entrenado con las ruidosas como entrada y las limpias como objetivo?"
+    ]
+
+
+denoising = Property(
+    "denoising",
+    "la salida del autoencoder de eliminación de ruido debe parecerse más a la imagen limpia",
+    probe_denoising, judge_denoising, None,
+)
 
 
 def check_denoising(model, x_test, noisy_test, max_fraction=0.8):
     """The denoising autoencoder's output is closer to the clean images than its noisy input."""
-    from ._support import quietly
-
-    with quietly():
-        denoised = as_array(model.predict(noisy_test, verbose=0), "denoising_autoencoder.predict")
-    if denoised.shape != x_test.shape:
-        raise CheckFailed(shape_message("la salida del autoencoder", denoised.shape, x_test.shape))
-    noisy_mse = float(np.mean(np.square(noisy_test - x_test)))
-    denoised_mse = float(np.mean(np.square(denoised - x_test)))
-    if not denoised_mse <= max_fraction * noisy_mse:
-        raise CheckFailed(
-            "el autoencoder de eliminación de ruido debe acercar las imágenes ruidosas a las "
-            f"limpias: el MSE frente a las limpias debe bajar de {noisy_mse:.4f} (las ruidosas) a "
-            f"menos de {max_fraction * noisy_mse:.4f}; se obtuvo {denoised_mse:.4f}. ¿Se ha "
-            "entrenado con las ruidosas como entrada y las limpias como objetivo?"
-        )
+    observed, failures = denoising.observe(model, x_test, noisy_test)
+    failures = failures or judge_denoising(observed, {}, max_fraction)
+    if failures:
+        raise CheckFailed("; ".join(failures))
 
 
 PROPERTIES = (
-    latent_size, output_range, composition, save_load,
-    reconstruction_error_values, noise, threshold,
+    shapes, latent_size, output_range, composition, save_load,
+    reconstruction_error_values, noise, threshold, trained_autoencoder, denoising,
 )
 
 check_autoencoder_latent_size = latent_size.check

@@ -11,7 +11,7 @@ import contextlib
 
 import numpy as np
 
-from solutions._keras import keras
+from autograder.keras_quiet import keras
 
 from ._support import CheckFailed, Property, as_array, digits, seeded, shape_message
 
@@ -220,30 +220,21 @@ def judge_codes(observed, expected):
     return []
 
 
-def _no_reference():
-    return None
-
-
-def _absolute(probe):
-    """A probe whose judge needs no reference observation."""
-    return lambda implementation: {} if implementation is None else probe(implementation)
-
-
 pretrain_histories = Property(
     "pretrain_histories",
     "pretrain debe devolver un History por etapa",
-    _absolute(probe_pretraining), judge_histories, _no_reference,
+    probe_pretraining, judge_histories, None,
 )
 pretrain_first_stage = Property(
     "pretrain_first_stage",
     "la primera etapa del preentrenamiento debe aprender a reconstruir las entradas",
-    _absolute(probe_pretraining), judge_first_stage, _no_reference,
+    probe_pretraining, judge_first_stage, None,
 )
 pretrain_greedy = Property(
     "pretrain_greedy",
     "el preentrenamiento debe ser voraz: cada etapa entrena solo su capa, con los códigos de las "
     "capas ya entrenadas, que quedan fijas",
-    _absolute(probe_pretraining), judge_greedy, _no_reference,
+    probe_pretraining, judge_greedy, None,
 )
 
 
@@ -292,39 +283,61 @@ def judge_classifier_shares(observed, expected):
 classifier_outputs = Property(
     "classifier_outputs",
     "build_classifier debe devolver un clasificador con salida softmax",
-    _absolute(probe_classifier), judge_classifier_outputs, _no_reference,
+    probe_classifier, judge_classifier_outputs, None,
 )
 classifier_shares = Property(
     "classifier_shares_weights",
     "build_classifier debe reutilizar las capas preentrenadas",
-    _absolute(probe_classifier), judge_classifier_shares, _no_reference,
+    probe_classifier, judge_classifier_shares, None,
+)
+
+
+def probe_few_labels_experiment(results, x_test, y_test):
+    """`results` maps "preentrenado"/"aleatorio" to (classifier, reported test accuracy)."""
+    labels = np.asarray(as_array(y_test, "y_test"))
+    observed = {}
+    for name in ("preentrenado", "aleatorio"):
+        classifier, accuracy = results[name]
+        try:
+            predicted = np.argmax(as_array(classifier.predict(x_test, verbose=0), "predict"),
+                                  axis=-1)
+        except CheckFailed:
+            raise
+        except Exception as error:
+            raise CheckFailed(f"no se pudo evaluar el clasificador {name}: {error}") from None
+        # Only a real float counts as a reported accuracy (not an object that equals anything).
+        reported = float(accuracy) if type(accuracy) in (float, np.float32, np.float64) else None
+        observed[name] = {"measured": float(np.mean(predicted == labels)), "reported": reported}
+    return observed
+
+
+def judge_few_labels_experiment(observed, expected):
+    failures = []
+    for name in ("preentrenado", "aleatorio"):
+        measured, reported = observed[name]["measured"], observed[name]["reported"]
+        if reported is None or not abs(reported - measured) <= 1e-3:
+            failures.append(
+                f"la exactitud del clasificador {name} en el conjunto de prueba es "
+                f"{measured:.4f}; se informó {reported!r} (debe ser un número decimal)"
+            )
+    return failures
+
+
+few_labels_experiment = Property(
+    "few_labels_experiment",
+    "las exactitudes informadas deben ser las de los clasificadores en el conjunto de prueba",
+    probe_few_labels_experiment, judge_few_labels_experiment, None,
 )
 
 
 def check_few_labels_experiment(results, x_test, y_test):
     """`results` maps "preentrenado"/"aleatorio" to (classifier, reported test accuracy)."""
-    from ._support import quietly
-
-    for name, (classifier, accuracy) in results.items():
-        try:
-            with quietly():
-                predicted = np.argmax(as_array(classifier.predict(x_test, verbose=0),
-                                               "predict"), axis=-1)
-        except CheckFailed:
-            raise
-        except Exception as error:
-            raise CheckFailed(f"no se pudo evaluar el clasificador {name}: {error}") from None
-        measured = float(np.mean(predicted == np.asarray(y_test)))
-        if not isinstance(accuracy, (float, np.floating)) or not abs(accuracy - measured) <= 1e-3:
-            raise CheckFailed(
-                f"la exactitud del clasificador {name} en el conjunto de prueba es {measured:.4f}; "
-                f"se informó {accuracy!r}"
-            )
+    few_labels_experiment.check(results, x_test, y_test)
 
 
 PROPERTIES = (
     pretrain_histories, pretrain_first_stage, pretrain_greedy,
-    classifier_outputs, classifier_shares,
+    classifier_outputs, classifier_shares, few_labels_experiment,
 )
 
 check_pretrain_histories = pretrain_histories.check

@@ -12,8 +12,9 @@ import contextlib
 
 import numpy as np
 
-from solutions._keras import ops
+from autograder.keras_quiet import ops
 
+from . import building_blocks
 from ._support import (
     CheckFailed,
     Property,
@@ -45,6 +46,53 @@ def _make_sampling(sampling_class, seed):
         raise CheckFailed(
             f"Sampling(seed=...) debe aceptar una semilla; se obtuvo {error}"
         ) from None
+
+
+# --- the visible tests of Sampling and kl_divergence, judged by the grader --------------------
+
+
+def probe_sampling_shape(sampling_class):
+    z_mean = np.array([[0.5, -1.0, 2.0]] * 4, dtype="float32")
+    z = as_array(_make_sampling(sampling_class, 0)([z_mean, np.full((4, 3), -30.0, "float32")]),
+                 "Sampling")
+    return {"shape": z.shape,
+            "gap": float(np.max(np.abs(z - z_mean))) if z.shape == z_mean.shape else None}
+
+
+def judge_sampling_shape(observed, expected):
+    if observed["shape"] != (4, 3):
+        return [shape_message("z (la forma de z_mean)", observed["shape"], (4, 3))]
+    if not observed["gap"] <= 1e-3:
+        return ["con z_log_var = -30 (σ casi 0) z debe ser casi igual a z_mean"]
+    return []
+
+
+sampling_shape = Property(
+    "sampling_shape",
+    "Sampling debe devolver z con la forma de z_mean",
+    probe_sampling_shape, judge_sampling_shape, None,
+)
+
+
+def probe_kl_shape(kl_divergence):
+    zeros = np.zeros((3, 2), "float32")
+    return {"values": as_array(kl_divergence(zeros, zeros), "kl_divergence")}
+
+
+def judge_kl_shape(observed, expected):
+    values = observed["values"]
+    if values.shape != (3,):
+        return [shape_message("kl_divergence (un valor por ejemplo)", values.shape, (3,))]
+    if not np.allclose(values, 0.0, atol=1e-6):
+        return [f"con μ = 0 y log σ² = 0 la KL es 0; se obtuvo {values.tolist()}"]
+    return []
+
+
+kl_shape = Property(
+    "kl_divergence_shape",
+    "kl_divergence debe dar un valor por ejemplo, 0 cuando la distribución ya es N(0, I)",
+    probe_kl_shape, judge_kl_shape, None,
+)
 
 
 # --- Sampling: the distribution of z ------------------------------------------------------
@@ -234,16 +282,14 @@ reconstruction_loss_values = Property(
 
 @contextlib.contextmanager
 def reference_parts(vae_class):
-    """Swap the reference Sampling, kl_divergence and reconstruction_loss into the namespace
-    where the student's VAE was defined, for the duration of a probe."""
-    import solutions
-
+    """Swap correct Sampling, kl_divergence and reconstruction_loss into the namespace where the
+    student's VAE was defined, for the duration of a probe."""
     namespace = getattr(vae_class.__init__, "__globals__", None)
     names = ("Sampling", "kl_divergence", "reconstruction_loss")
     saved = {n: namespace[n] for n in names if namespace is not None and n in namespace}
     try:
         for name in saved:
-            namespace[name] = getattr(solutions, name)
+            namespace[name] = getattr(building_blocks, name)
         yield
     finally:
         namespace.update(saved)
@@ -300,15 +346,13 @@ vae_parts = Property(
 
 
 def probe_vae_kl_loss(vae_class):
-    from solutions import kl_divergence
-
     x = uniform_inputs(16, 64, seed=15)
     with reference_parts(vae_class):
         vae = _build_vae(vae_class, latent_dim=3)
         reconstruction = as_array(vae(x), "vae(x)")
         added = [float(as_array(loss, "vae.losses")) for loss in vae.losses]
         z_mean, z_log_var = _encode(vae, x)
-    kl = np.asarray(kl_divergence(z_mean, z_log_var))
+    kl = np.asarray(building_blocks.kl_divergence(z_mean, z_log_var))
     return {"added": added, "kl_mean": float(kl.mean()), "kl_sum": float(kl.sum()),
             "reconstruction": reconstruction.shape}
 
@@ -368,12 +412,11 @@ vae_generate = Property(
 
 
 def probe_interpolate(interpolate):
-    from solutions import VAE, Autoencoder
-
     x, _ = digits(2)
     seeded(16)
-    autoencoder = Autoencoder(input_dim=64, latent_dim=3, hidden_units=(16,))
-    vae = VAE(input_dim=64, latent_dim=3, hidden_units=(16,), seed=0)
+    autoencoder = building_blocks.ProbeModel(input_dim=64, latent_dim=3, hidden_units=(16,))
+    vae = building_blocks.ProbeModel(input_dim=64, latent_dim=3, hidden_units=(16,),
+                                     variational=True)
     return {
         "autoencoder": as_array(interpolate(autoencoder, x[0], x[1], steps=5), "interpolate"),
         "vae": as_array(interpolate(vae, x[0], x[1], steps=5), "interpolate"),
@@ -399,7 +442,7 @@ interpolation = Property(
 
 
 def _negative_elbo(vae, x):
-    from solutions import kl_divergence, reconstruction_loss
+    from .building_blocks import kl_divergence, reconstruction_loss
 
     z_mean, z_log_var = _encode(vae, x)
     decoded = as_array(vae.decoder(z_mean), "vae.decoder(z_mean)")
@@ -409,37 +452,54 @@ def _negative_elbo(vae, x):
     return float(np.mean(reconstruction + np.asarray(kl_divergence(z_mean, z_log_var))))
 
 
-def check_trained_vae(vae, x_train, x_test, max_fraction=0.95):
-    """The notebook's trained VAE beats, on held-out data, a model that ignores its input.
+def probe_trained_vae(vae, x_train, x_test):
+    """The VAE's negative ELBO on held-out data, at z = z_mean, with the reference formulas,
+    and the two yardsticks: the floor (each image's cross-entropy with itself) and a model that
+    ignores its input (the mean training image, no KL)."""
+    from .building_blocks import reconstruction_loss
 
-    That baseline predicts the mean training image for every input and pays no KL. Both are
-    measured above the floor that no model can beat with grey-level pixels, the cross-entropy of
-    each image with itself. The VAE's negative ELBO is taken at z = z_mean (no sampling noise),
-    with the reference formulas.
-    """
-    from solutions import reconstruction_loss
-
-    from ._support import quietly
+    x_train, x_test = as_array(x_train, "x_train"), as_array(x_test, "x_test")
 
     def mean_loss(target, prediction):
         return float(np.mean(np.asarray(reconstruction_loss(target, prediction))))
 
-    with quietly():
-        negative_elbo = _negative_elbo(vae, x_test)
-        floor = mean_loss(x_test, x_test)
-        baseline = mean_loss(x_test, np.broadcast_to(x_train.mean(axis=0), x_test.shape))
+    return {
+        "negative_elbo": _negative_elbo(vae, x_test.astype("float32")),
+        "floor": mean_loss(x_test, x_test),
+        "baseline": mean_loss(x_test, np.broadcast_to(x_train.mean(axis=0), x_test.shape)),
+    }
+
+
+def judge_trained_vae(observed, expected, max_fraction=0.95):
+    negative_elbo, floor, baseline = (observed[k] for k in ("negative_elbo", "floor", "baseline"))
     bound = floor + max_fraction * (baseline - floor)
-    if not negative_elbo <= bound:
-        raise CheckFailed(
-            f"el VAE entrenado debe alcanzar en los datos de prueba una ELBO negativa ≤ "
-            f"{bound:.1f} nats por imagen (predecir siempre la imagen media da {baseline:.1f}; "
-            f"el mínimo posible es {floor:.1f}); se obtuvo {negative_elbo:.1f}"
-        )
+    if negative_elbo <= bound:
+        return []
+    return [
+        f"el VAE entrenado debe alcanzar en los datos de prueba una ELBO negativa ≤ "
+        f"{bound:.1f} nats por imagen (predecir siempre la imagen media da {baseline:.1f}; "
+        f"el mínimo posible es {floor:.1f}); se obtuvo {negative_elbo:.1f}"
+    ]
+
+
+trained_vae = Property(
+    "trained_vae",
+    "el VAE entrenado debe mejorar claramente a un modelo que ignora la entrada",
+    probe_trained_vae, judge_trained_vae, None,
+)
+
+
+def check_trained_vae(vae, x_train, x_test, max_fraction=0.95):
+    """The notebook's trained VAE beats, on held-out data, a model that ignores its input."""
+    observed, failures = trained_vae.observe(vae, x_train, x_test)
+    failures = failures or judge_trained_vae(observed, {}, max_fraction)
+    if failures:
+        raise CheckFailed("; ".join(failures))
 
 
 PROPERTIES = (
-    sampling_distribution, sampling_gradients, sampling_seed, kl_values,
-    reconstruction_loss_values, vae_parts, vae_kl_loss, vae_generate, interpolation,
+    sampling_shape, kl_shape, sampling_distribution, sampling_gradients, sampling_seed, kl_values,
+    reconstruction_loss_values, vae_parts, vae_kl_loss, vae_generate, interpolation, trained_vae,
 )
 
 check_sampling_distribution = sampling_distribution.check

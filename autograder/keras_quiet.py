@@ -1,0 +1,43 @@
+"""Import Keras with TensorFlow's start-up chatter silenced, for the contract checks.
+
+The same trick as `solutions/_keras.py`, kept here so that the code running in a student's kernel
+(the probes of `autograder.checks`, `autograder.observe`) never needs the reference package:
+TensorFlow's C++ core writes to file descriptor 2 while it loads, and nbgrader fails a test cell
+that writes to stderr.
+"""
+
+import contextlib
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+
+@contextlib.contextmanager
+def quiet_native_stderr():
+    """Send what C/C++ code writes to fd 2 to /dev/null; Python's sys.stderr is untouched."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real fd 2 (some embedded interpreters)
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+with quiet_native_stderr():
+    import keras
+    from keras import ops
+
+    ops.convert_to_numpy(ops.ones(1))  # the first op loads the device plugins, which log too
+
+__all__ = ["keras", "ops", "quiet_native_stderr"]

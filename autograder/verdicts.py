@@ -1,0 +1,92 @@
+"""Judge hidden test cells in the grading process, from the observations their kernel handed out.
+
+A hidden test cell calls `report("<property>", ...)` (see `observe.py`); the cell's trusted source
+comes from the gradebook, so the properties it must report are read from there, never from the
+submission. For each of them the last payload of that property in the cell's outputs is decoded
+(plain data only) and judged here against the reference observation, computed in this process
+from `solutions`. The cell's error, stdout and stderr play no part: a cell passes when every
+property it reports holds, and a missing or malformed payload fails it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from .observation import MIME_TYPE, ObservationError, decode, encode
+
+REPORT_CALL = re.compile(r"""\breport\(\s*["'](\w+)["']""")
+MAX_PAYLOAD_CHARACTERS = 20_000_000
+
+
+def reported_properties(source: str) -> list[str]:
+    """Names of the properties a test cell's (trusted) source reports, in order."""
+    return REPORT_CALL.findall(source)
+
+
+@dataclass
+class Verdict:
+    passed: bool
+    failures: list[str] = field(default_factory=list)  # Spanish, for the student
+
+
+def judge_cell(cell, names: list[str]) -> Verdict:
+    payloads = _payloads(cell)
+    failures = []
+    for name in names:
+        failures += _judge_property(name, payloads.get(name))
+    return Verdict(not failures, failures)
+
+
+def _payloads(cell) -> dict[str, object]:
+    """The last payload of each property among the cell's display outputs."""
+    found = {}
+    for output in cell.get("outputs", []):
+        if output.get("output_type") not in ("display_data", "execute_result"):
+            continue
+        payload = output.get("data", {}).get(MIME_TYPE)
+        if isinstance(payload, dict) and type(payload.get("property")) is str:
+            found[payload["property"]] = payload
+    return found
+
+
+def _judge_property(name: str, payload) -> list[str]:
+    from .checks import registry  # imports Keras: only when a notebook has hidden tests
+
+    prop = registry.find(name)
+    if payload is None:
+        return [f"{prop.summary}: la prueba oculta no llegó a entregar su resultado al corrector "
+                "(¿falló antes esta celda, o se detuvo el cuaderno?)"]
+    failures = payload.get("failures")
+    if failures is not None:
+        if type(failures) is list and failures and all(type(f) is str for f in failures):
+            return [f"{prop.summary}: " + "; ".join(f[:500] for f in failures[:5])]
+        return [f"{prop.summary}: el resultado entregado al corrector no es válido"]
+    try:
+        text = json.dumps(payload.get("observation"))  # plain dicts and lists, not NotebookNodes
+        if len(text) > MAX_PAYLOAD_CHARACTERS:
+            raise ObservationError("la observación es demasiado grande")
+        observed = decode(json.loads(text))
+        if type(observed) is not dict:
+            raise ObservationError("la observación debe ser un diccionario")
+    except ObservationError as error:
+        return [f"{prop.summary}: el resultado entregado al corrector no es válido ({error})"]
+    try:
+        failures = prop.judge(observed, expected_observation(name))
+    except Exception as error:  # a payload shaped unlike any probe's: forged or corrupted
+        return [f"{prop.summary}: el resultado entregado al corrector no tiene la forma esperada "
+                f"({type(error).__name__})"]
+    return [f"{prop.summary}: " + "; ".join(failures)] if failures else []
+
+
+_expected_cache: dict[str, dict] = {}
+
+
+def expected_observation(name: str) -> dict:
+    """The reference's observation, through the same JSON round trip as the student's."""
+    from .checks import registry
+
+    if name not in _expected_cache:
+        _expected_cache[name] = decode(encode(registry.find(name).expected()))
+    return _expected_cache[name]
