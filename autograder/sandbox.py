@@ -6,7 +6,8 @@ The kernel sees the whole file system read-only, except:
   submissions and results — and the reference package `solutions/`, the exercise sources and the
   tests of this project (which hold answers);
 - writable: its own working folder (the student's autograded folder), the folder of its ZMQ
-  sockets, and an empty private /tmp.
+  sockets, and an empty private /tmp (Python and the autograder stay visible even when they
+  live under /tmp).
 
 It has no network (`--unshare-net`), so the kernel talks to the grader over unix sockets (ZMQ's
 IPC transport) in a short folder bound into the sandbox. Where `bwrap` is missing (macOS, Windows,
@@ -55,10 +56,14 @@ def project_secrets() -> list[Path]:
 
 def specification(course_dir: Path, workdir: Path, socket_dir: Path) -> dict:
     hide = [Path(course_dir).resolve(), *project_secrets()]
-    needed = [Path(sys.prefix).resolve(), Path(__file__).resolve().parent]  # Python, autograder
+    # Python, its packages and the autograder: the kernel needs them, even under /tmp (a clone
+    # or a virtual environment there), which the sandbox otherwise replaces by an empty one.
+    needed = [Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(),
+              Path(__file__).resolve().parent]
     # A folder holding what the kernel needs to run (say, a course inside the project) stays.
     hide = [str(p) for p in hide if not any(n == p or p in n.parents for n in needed)]
-    return {"hide": hide, "writable": [str(Path(workdir).resolve()), str(socket_dir)]}
+    return {"hide": hide, "needed": [str(p) for p in needed],
+            "writable": [str(Path(workdir).resolve()), str(socket_dir)]}
 
 
 def wrap(command: list[str], spec_text: str) -> list[str]:
@@ -70,6 +75,9 @@ def wrap(command: list[str], spec_text: str) -> list[str]:
     if "-f" in command[:-1]:  # the connection file jupyter_client wrote (often in /tmp)
         connection = command[command.index("-f") + 1]
         arguments += ["--ro-bind", connection, connection]
+    for path in spec.get("needed", []):
+        if os.path.isdir(path):
+            arguments += ["--ro-bind", path, path]  # back after the private /tmp
     for path in spec["hide"]:
         if os.path.isdir(path):
             arguments += ["--tmpfs", path]
