@@ -80,23 +80,25 @@ class WorkerProcess:
         return Outcome(job, True)
 
     def kill(self, job: dict | None = None) -> None:
+        # may run in the main thread (Ctrl-C) while the slot thread uses the worker: local refs
+        process, self.process = self.process, None
         if job is not None:
             kill_process_group(kernel_pidfile(job["scratch"], job["student"]))
-        if self.process is not None and self.process.poll() is None:
+        if process is not None and process.poll() is None:
             try:
-                os.killpg(self.process.pid, signal.SIGKILL)
+                os.killpg(process.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-            self.process.wait()
-        self.process = None
+            process.wait()
 
     def stop(self) -> None:
         """Close stdin (the worker exits by itself) and reap it."""
-        if self.process is None:
+        process = self.process
+        if process is None:
             return
         try:
-            self.process.stdin.close()
-            self.process.wait(timeout=30)
+            process.stdin.close()
+            process.wait(timeout=30)
         except (OSError, subprocess.TimeoutExpired):
             self.kill()
         self.process = None
@@ -148,21 +150,21 @@ class WorkerPool:
                 yield self.done.get()
         finally:
             self.shutdown()
-            for thread in threads:
-                thread.join(timeout=5)
+            for thread in threads:  # each stops (and reaps) its worker: none outlives the batch
+                thread.join(timeout=60)
 
     def shutdown(self) -> None:
-        """Stop everything now (also on Ctrl-C): workers and their kernels are killed."""
+        """Stop now (also on Ctrl-C): running jobs are killed with their kernels; each slot
+        thread then stops its own worker."""
         self.stopping.set()
         while True:  # jobs nobody started stay ungraded (a re-run picks them up)
             try:
                 self.jobs.get_nowait()
             except queue.Empty:
                 break
+        for _ in self.workers:
+            self.jobs.put(None)  # wake the slot threads waiting for a job
         for number, worker in enumerate(self.workers):
             job = self.running.get(number)
-            if job is not None or (worker.process and worker.process.poll() is None):
-                if job is None:
-                    worker.stop()
-                else:
-                    worker.kill(job)
+            if job is not None:
+                worker.kill(job)

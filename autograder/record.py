@@ -34,9 +34,12 @@ def _record(gradebook: Gradebook, result: SubmissionResult) -> None:
         gradebook.update_or_create_submission(result.assignment, result.student)
     for notebook in result.notebooks:
         for cell in notebook.cells:
-            grade = gradebook.find_grade(
-                cell.grade_id, notebook.name, result.assignment, result.student
-            )
+            try:
+                grade = gradebook.find_grade(
+                    cell.grade_id, notebook.name, result.assignment, result.student
+                )
+            except MissingEntry:
+                continue  # a cell the released assignment does not grade: nothing to record
             grade.auto_score = cell.points
             grade.needs_manual_grade = grade.manual_score is not None or cell.points is None
         for grade_id, text in notebook.comments.items():
