@@ -204,7 +204,23 @@ def _jobs(course: Course, plans: list[Plan], limits: Limits, notebook_grader: st
                 "problems": plan.collect_problems.get(student, []),
                 "scratch": str(scratch),
             })
+    # Longest first: the batch then ends with short notebooks, not one long one on a lone worker.
+    jobs.sort(key=lambda job: _code_size(course, job), reverse=True)
     return jobs
+
+
+def _code_size(course: Course, job: dict) -> int:
+    """Characters of code in a submission's notebooks: a cheap guess at how long it runs."""
+    folder = course.submitted_dir / job["student"] / job["assignment"]
+    size = 0
+    for source in job["sources"]:
+        try:
+            notebook = json.loads((folder / f"{source['name']}.ipynb").read_text(encoding="utf-8"))
+            size += sum(len("".join(cell.get("source", ""))) for cell in notebook["cells"]
+                        if cell.get("cell_type") == "code")
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass  # missing or broken: it fails fast
+    return size
 
 
 def _snapshot_gradebook(course: Course) -> str:

@@ -14,7 +14,13 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
-from .kernel_launcher import MEMORY_VARIABLE, PIDFILE_VARIABLE
+from .kernel_launcher import (
+    CPU_VARIABLE,
+    MEMORY_VARIABLE,
+    PIDFILE_VARIABLE,
+    PROCESSES_VARIABLE,
+    kernel_cgroup,
+)
 from .observation import OUTSIDE_VARIABLE
 from .sandbox import SANDBOX_VARIABLE
 
@@ -28,9 +34,13 @@ class LimitedKernelManager(AsyncKernelManager):
 
 
 def kernel_environment(
-    *, max_memory_mb: int, pidfile: Path, threads: int, sandbox: dict | None = None
+    *, max_memory_mb: int, pidfile: Path, threads: int, sandbox: dict | None = None,
+    max_cpu_seconds: int = 0, max_processes: int = 0,
 ) -> dict[str, str]:
     """Environment variables for the next kernel: limits for the launcher, thread counts.
+
+    PYTHONSAFEPATH keeps the kernel's working folder off `sys.path` (IPython respects it), so a
+    `numpy.py` or `keras.py` handed in next to the notebook shadows nothing.
 
     The thread counts make each kernel use `threads` cores for numerical work, so that N workers on
     N cores do not fight over them (TensorFlow and BLAS default to one thread per core each).
@@ -39,7 +49,12 @@ def kernel_environment(
         PIDFILE_VARIABLE: str(pidfile),
         "NBGRADER_EXECUTION": "autograde",
         OUTSIDE_VARIABLE: "1",  # hidden tests hand out observations; verdicts.py judges them
+        "PYTHONSAFEPATH": "1",
     }
+    if max_cpu_seconds:
+        environment[CPU_VARIABLE] = str(max_cpu_seconds)
+    if max_processes:
+        environment[PROCESSES_VARIABLE] = str(max_processes)
     if max_memory_mb:
         environment[MEMORY_VARIABLE] = str(max_memory_mb)
     if sandbox:
@@ -62,6 +77,7 @@ def kill_process_group(pidfile: Path) -> bool:
         pid = int(Path(pidfile).read_text().strip())
     except (OSError, ValueError):
         return False
+    _kill_cgroup(pid)  # its children that left the process group (setsid) are still in there
     if not _is_kernel(pid):
         return False  # gone, and its pid may belong to someone else by now
     try:
@@ -71,6 +87,23 @@ def kill_process_group(pidfile: Path) -> bool:
     except PermissionError:
         return False
     return True
+
+
+def _kill_cgroup(pid: int) -> None:
+    folder = Path(kernel_cgroup(pid))
+    try:
+        members = (folder / "cgroup.procs").read_text().split()
+    except OSError:
+        return  # no cgroup for this kernel (not root, or already removed)
+    for member in members:
+        try:
+            os.kill(int(member), signal.SIGKILL)
+        except (ProcessLookupError, PermissionError, ValueError):
+            pass
+    try:
+        folder.rmdir()
+    except OSError:
+        pass  # still exiting: the next kernel launch removes it
 
 
 def _is_kernel(pid: int) -> bool:

@@ -97,6 +97,15 @@ def missing_cell(notebook: str, grade_id: str, restored: bool) -> Problem:
     )
 
 
+def reordered_cell(notebook: str, grade_id: str, restored: bool) -> Problem:
+    what = ("se ha vuelto a colocar donde está en el enunciado" if restored
+            else "es una celda de respuesta y se ha dejado donde estaba")
+    return Problem(
+        "reordered_cell", f"La celda «{grade_id}» estaba fuera de su sitio; {what}.",
+        notebook, grade_id,
+    )
+
+
 def edited_metadata(notebook: str, grade_id: str, changes: list[str]) -> Problem:
     return Problem(
         "edited_metadata",
@@ -122,6 +131,26 @@ def edited_locked_cell(notebook: str, grade_id: str, is_test: bool) -> Problem:
     return Problem(
         "edited_locked_cell",
         f"Habías modificado la celda {what} «{grade_id}»; se ha corregido con la original.",
+        notebook,
+        grade_id,
+    )
+
+
+def suspicious_code(
+    notebook: str, grade_id: str, findings: list[str], cell_number: int | None = None
+) -> Problem:
+    """Code that reaches for the grader's or the kernel's machinery (`suspicious.py`)."""
+    if grade_id:
+        where = f"de la celda «{grade_id}»"
+    elif cell_number:
+        where = f"de una celda añadida (la n.º {cell_number} del cuaderno)"
+    else:
+        where = "de una celda añadida"
+    return Problem(
+        "suspicious_code",
+        f"El código {where} usa mecanismos internos del corrector o del núcleo "
+        f"({', '.join(findings)}); no hacen falta para resolver el ejercicio. "
+        "La nota automática no cambia por ello, pero el profesor revisará esta entrega.",
         notebook,
         grade_id,
     )

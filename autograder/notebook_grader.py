@@ -60,6 +60,7 @@ from .results import (
     write_text_atomically,
 )
 from .source import SourceNotebook
+from .suspicious import suspicious_code
 from .tampering import repair_cells
 from .verdicts import judge_cell, reported_properties
 
@@ -72,6 +73,12 @@ class Limits:
     notebook_budget: int = 900  # seconds for the whole notebook, kernel start included
     max_memory_mb: int = 4096  # kernel data segment; 0 = no limit
     kernel_threads: int = 1  # cores each kernel's numerical libraries may use; 0 = their default
+    max_processes: int = 512  # processes and threads of a kernel and its children; 0 = no cap
+
+    @property
+    def max_cpu_seconds(self) -> int:
+        """CPU seconds per kernel process: room for its threads within the notebook budget."""
+        return 2 * self.notebook_budget if self.notebook_budget else 0
 
 
 @dataclass
@@ -138,6 +145,7 @@ def _resources(task: NotebookTask) -> dict:
 
 def _sanitize(nb: NotebookNode, task: NotebookTask, problems: list[Problem]) -> NotebookNode | None:
     problems += repair_cells(nb, task.source)
+    problems += suspicious_code(nb, task.source)
     resources = _resources(task)
     try:
         for step in (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
@@ -190,7 +198,7 @@ def _execute(nb: NotebookNode, task: NotebookTask, problems: list[Problem]) -> R
         spec = sandbox.specification(_course_folder(task), Path(task.workdir), socket_dir)
     environment = kernel_environment(
         max_memory_mb=limits.max_memory_mb, pidfile=pidfile, threads=limits.kernel_threads,
-        sandbox=spec,
+        sandbox=spec, max_cpu_seconds=limits.max_cpu_seconds, max_processes=limits.max_processes,
     )
     executor = GradingExecute(config=_executor_config(task, socket_dir))
     executor.running_cell = None

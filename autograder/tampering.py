@@ -28,6 +28,7 @@ def repair_cells(nb: NotebookNode, source: SourceNotebook) -> list[Problem]:
     problems += _drop_foreign_metadata(nb, source)
     problems += _deduplicate(nb, source.name)
     problems += _restore_metadata(nb, source)
+    problems += _restore_order(nb, source)
     problems += _check_locked_sources(nb, source)
     problems += _restore_missing(nb, source)
     return problems
@@ -137,6 +138,51 @@ def _check_locked_sources(nb: NotebookNode, source: SourceNotebook) -> list[Prob
         if submitted not in (_normalized(release_source(original)), _normalized(original.source)):
             problems.append(messages.edited_locked_cell(source.name, grade_id, original.grade))
     return problems
+
+
+def _restore_order(nb: NotebookNode, source: SourceNotebook) -> list[Problem]:
+    """Move instructor cells that were moved back where the source has them.
+
+    The cells kept in place are the heaviest run already in source order (the student's answer
+    cells weigh more: they cannot be moved for them); every other test or locked cell goes back
+    after its nearest predecessor, as a missing one would.
+    """
+    order = {cell.grade_id: index for index, cell in enumerate(source.cells)}
+    placed = [(index, order[_grade_id(cell)]) for index, cell in enumerate(nb.cells)
+              if _grade_id(cell) in order]
+    kept = _heaviest_ordered_run(
+        [rank for _, rank in placed],
+        [2 if source.cells[rank].solution else 1 for _, rank in placed],
+    )
+    moved = [(index, rank) for position, (index, rank) in enumerate(placed)
+             if position not in kept]
+    if not moved:
+        return []
+    problems, cells = [], {}
+    for index, rank in sorted(moved, reverse=True):
+        if source.cells[rank].solution:
+            continue  # an answer cell stays where the student put it
+        cells[rank] = nb.cells.pop(index)
+    for _, rank in sorted(moved, key=lambda pair: pair[1]):
+        grade_id = source.cells[rank].grade_id
+        if rank in cells:
+            nb.cells.insert(_insert_position(nb, source, rank), cells[rank])
+        problems.append(messages.reordered_cell(source.name, grade_id, rank in cells))
+    return problems
+
+
+def _heaviest_ordered_run(ranks: list[int], weights: list[int]) -> set[int]:
+    """Positions of the increasing subsequence of `ranks` with the largest total weight."""
+    best, previous = list(weights), [-1] * len(ranks)
+    for i in range(len(ranks)):
+        for j in range(i):
+            if ranks[j] < ranks[i] and best[j] + weights[i] > best[i]:
+                best[i], previous[i] = best[j] + weights[i], j
+    kept, position = set(), max(range(len(ranks)), key=best.__getitem__, default=-1)
+    while position != -1:
+        kept.add(position)
+        position = previous[position]
+    return kept
 
 
 def _restore_missing(nb: NotebookNode, source: SourceNotebook) -> list[Problem]:

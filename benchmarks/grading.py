@@ -2,15 +2,18 @@
 
     python benchmarks/grading.py --students 6            # 01-autoencoder, fast mode
     python benchmarks/grading.py --students 4 --rounds 3 --json bench.json
+    python benchmarks/grading.py --students 12 --workers 1,2,3
 
 Builds one class of N submissions of a real assignment (cycling through a complete reference
 submission, one with a bug and a partial one, so that every notebook trains its models), copies
-it into three identical course folders and grades each copy once, in the same run, with each
-command as an instructor would type it (process start-up included). Then checks that the three
+it into one identical course folder per command and grades each copy once, in the same run, with each
+command as an instructor would type it (process start-up included). Then checks that the
 gradebooks hold identical per-test points, and prints seconds per submission and the speed-ups
 over sequential nbgrader. CPU seconds (the command, its workers and kernels) are printed next to
 wall seconds, with the machine's load average: on a shared machine, other work slows the parallel
-runs the most, while CPU seconds per submission do not depend on it.
+runs the most, while CPU seconds per submission do not depend on it. Kernels sandboxed with
+bubblewrap do not pass their CPU time up to us, so that column reads n/a for autograder runs
+unless --no-sandbox (which grades as nbgrader does, unsandboxed).
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ import zipfile
 from pathlib import Path
 
 import nbformat
+
+from autograder import sandbox
 
 REPO = Path(__file__).resolve().parents[1]
 KINDS = ("complete", "bug", "partial")
@@ -54,12 +59,10 @@ def build_class(course: Path, assignment: str, students: int) -> None:
     collect(archive, assignment, course)
 
 
-def timed(command: list[str], cwd: Path) -> tuple[float, float, float]:
+def timed(command: list[str], cwd: Path, environment: dict) -> tuple[float, float, float]:
     """Wall seconds of `command`, its CPU seconds (kernels and workers included), and the
     1-minute load average when it started."""
     load = os.getloadavg()[0]
-    environment = dict(os.environ)
-    environment["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), environment["PATH"]])
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     done = subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True)
@@ -84,23 +87,25 @@ def points(course: Path, assignment: str) -> dict:
 NBGRADER = "nbgrader autograde (sequential)"
 
 
-def commands(assignment: str) -> dict[str, list[str]]:
-    return {
-        NBGRADER: ["nbgrader", "autograde", assignment],
-        "autograder grade --workers 1": ["autograder", "grade", assignment, "--workers", "1",
-                                         "--no-progress"],
-        "autograder grade --workers 2": ["autograder", "grade", assignment, "--workers", "2",
-                                         "--no-progress"],
-    }
+def commands(assignment: str, workers: list[int]) -> dict[str, list[str]]:
+    runs = {NBGRADER: ["nbgrader", "autograde", assignment]}
+    for count in workers:
+        runs[f"autograder grade --workers {count}"] = [
+            "autograder", "grade", assignment, "--workers", str(count), "--no-progress"]
+    return runs
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=6, help="class size (default: 6)")
     parser.add_argument("--rounds", type=int, default=1,
-                        help="repeat the three runs, rotating their order (default: 1); the "
+                        help="repeat the runs, rotating their order (default: 1); the "
                         "median speed-up is less sensitive to other work on the machine")
     parser.add_argument("--assignment", default="01-autoencoder")
+    parser.add_argument("--workers", default="1,2",
+                        help="worker counts to time, comma-separated (default: 1,2)")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="grade without bubblewrap (AUTOGRADER_NO_SANDBOX=1), as nbgrader does")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--keep", action="store_true", help="keep the course folders")
     args = parser.parse_args(argv)
@@ -113,23 +118,34 @@ def main(argv: list[str] | None = None) -> int:
     print(f"building a class of {args.students} submissions of {args.assignment} in {folder}")
     build_class(template, args.assignment, args.students)
 
-    runs = list(commands(args.assignment).items())
+    environment = dict(os.environ)
+    environment["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), environment["PATH"]])
+    if args.no_sandbox:
+        environment[sandbox.OFF_VARIABLE] = "1"
+    sandboxed = sandbox.bwrap_path() is not None and environment.get(sandbox.OFF_VARIABLE) != "1"
+    print(f"autograder kernels sandboxed with bubblewrap: {sandboxed}")
+    runs = list(commands(args.assignment, [int(n) for n in args.workers.split(",")]).items())
     rounds, gradebooks = [], {}
     for number in range(args.rounds):
         print(f"round {number + 1} of {args.rounds}")
         figures = {}
-        for label, command in runs[number % 3:] + runs[: number % 3]:  # rotate the order
+        turn = number % len(runs)
+        for label, command in runs[turn:] + runs[:turn]:  # rotate the order
             course = folder / f"round{number}-{len(figures)}"
             shutil.copytree(template, course)
-            seconds, cpu, load = timed(command, course)
+            seconds, cpu, load = timed(command, course, environment)
+            # a sandboxed kernel's CPU time does not reach us through bwrap: not comparable
+            cpu_known = label == NBGRADER or not sandboxed
             figures[label] = {"seconds": round(seconds, 1), "load_average": round(load, 2),
                               "per_submission": round(seconds / args.students, 2),
-                              "cpu_per_submission": round(cpu / args.students, 2)}
+                              "cpu_per_submission": round(cpu / args.students, 2)
+                              if cpu_known else None}
+            cpu_text = f"{cpu / args.students:6.2f}" if cpu_known else "   n/a"
             gradebooks[f"{number}/{label}"] = points(course, args.assignment)
             if not args.keep:
                 shutil.rmtree(course)
             print(f"  {label:<34} {seconds:7.1f} s  {seconds / args.students:6.2f} s/submission  "
-                  f"{cpu / args.students:6.2f} CPU s/submission  (load {load:.1f})", flush=True)
+                  f"{cpu_text} CPU s/submission  (load {load:.1f})", flush=True)
         baseline = figures[NBGRADER]["seconds"]
         for figure in figures.values():
             figure["speedup_vs_nbgrader"] = round(baseline / figure["seconds"], 2)
@@ -148,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
             "date": datetime.datetime.now().isoformat(timespec="seconds"),
             "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}",
             "assignment": args.assignment, "students": args.students, "kinds": KINDS,
+            "sandboxed": sandboxed,
             "rounds": rounds, "median_speedup": medians, "identical_points": identical,
         }, indent=1))
     if not args.keep:

@@ -21,6 +21,7 @@ from conftest import gradebook_points
 from autograder import sandbox
 from autograder.api import Limits, feedback, grade, release
 from autograder.demo import solution_sources, submission
+from autograder.kernel_launcher import process_cap_available
 from autograder.observation import MIME_TYPE
 
 pytestmark = pytest.mark.slow
@@ -149,7 +150,7 @@ get_ipython().events.register("post_run_cell", leak)
 FORK_BOMB = f'''
 import os
 children = 0
-for _ in range(30):  # bounded: the test machine is shared
+for _ in range(200):  # over the cap below; bounded anyway: the test machine is shared
     try:
         pid = os.fork()
     except OSError:
@@ -158,6 +159,17 @@ for _ in range(30):  # bounded: the test machine is shared
         os.execvp("sleep", ["sleep", "{FORK_MARKER}"])
     children += 1
 print(children, "procesos hijos")
+'''
+
+FABRICATED_OBSERVATIONS = f'''
+import autograder.observe
+from IPython.display import publish_display_data
+
+def made_up(name, *arguments):
+    publish_display_data({{"{MIME_TYPE}": {{"property": name,
+                          "observation": {{"minimum": 0.0, "maximum": 1.0}}}}}})
+
+autograder.observe.report = made_up
 '''
 
 FILES_OUTSIDE = '''
@@ -251,6 +263,12 @@ def attacks() -> dict[str, dict[str, str]]:
     }
 
 
+# Earns the points of a property whose judge needs no reference numbers (the documented limit of
+# observations published from the student's kernel); what it must not escape is the flag.
+FABRICATOR = "fabrica_observaciones"
+MAX_PROCESSES = 64  # tasks (processes and threads) per kernel in this run
+
+
 def forge_outputs(nb: nbformat.NotebookNode) -> None:
     """Outputs claiming success on every test cell, as if the notebook had run and passed."""
     for cell in nb.cells:
@@ -268,7 +286,8 @@ def forge_outputs(nb: nbformat.NotebookNode) -> None:
 def build_class(course: Path) -> None:
     release_notebook = course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     answers = solution_sources(course / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
-    students = {"honesta": answers, **attacks()}
+    first = next(iter(answers))
+    students = {"honesta": answers, **attacks(), FABRICATOR: {first: FABRICATED_OBSERVATIONS}}
     for student, sources in students.items():
         folder = course / "submitted" / student / ASSIGNMENT
         folder.mkdir(parents=True)
@@ -278,6 +297,9 @@ def build_class(course: Path) -> None:
         if student == "numpy_propio":
             for module in ("numpy", "keras"):
                 (folder / f"{module}.py").write_text("allclose = lambda *a, **k: True\n")
+        if student == "honesta":  # modules handed in next to the notebook must shadow nothing
+            for module in ("numpy", "keras"):
+                (folder / f"{module}.py").write_text("raise ImportError('sombra')\n")
         nbformat.write(nb, folder / f"{ASSIGNMENT}.ipynb")
 
 
@@ -305,14 +327,14 @@ def graded_attacks(tmp_path_factory):
     build_class(course)
     summary = grade(course, [ASSIGNMENT], workers=2, show_progress=False,
                     limits=Limits(cell_timeout=CELL_TIMEOUT, notebook_budget=240,
-                                  max_memory_mb=4096))
+                                  max_memory_mb=4096, max_processes=MAX_PROCESSES))
     pages = feedback(course)
     return course, summary, pages
 
 
 def test_every_student_gets_a_result_and_feedback(graded_attacks):
     course, summary, pages = graded_attacks
-    expected = {"honesta", *attacks()}
+    expected = {"honesta", *attacks(), FABRICATOR}
     assert {result.student for result in summary.graded} == expected
     assert set(gradebook_points(course, ASSIGNMENT)) == expected
     written = {page.parts[-3] for page in pages.pages}
@@ -348,6 +370,26 @@ def test_dead_and_stuck_kernels_are_explained(graded_attacks):
     assert "kernel_died" in codes["sale_del_proceso"], codes["sale_del_proceso"]
     assert "cell_timeout" in codes["bucle_infinito"], codes["bucle_infinito"]
     assert "memory" in codes["agota_memoria"], codes["agota_memoria"]
+
+
+def test_fabricated_observations_are_flagged_and_earn_only_reference_free_points(graded_attacks):
+    course, summary, _ = graded_attacks
+    result = next(r for r in summary.graded if r.student == FABRICATOR)
+    assert "suspicious_code" in {p.code for p in result.all_problems}
+    points = gradebook_points(course, ASSIGNMENT)[FABRICATOR]
+    assert {g for g, p in points.items() if p} <= {"test_autoencoder_output_range"}
+
+
+@pytest.mark.skipif(not process_cap_available(), reason="no pids cgroup and running as root")
+def test_a_fork_bomb_hits_the_process_cap(graded_attacks):
+    course, _, _ = graded_attacks
+    executed = course / "autograded" / "bomba_de_procesos" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    printed = "".join(
+        output.get("text", "") for cell in nbformat.read(executed, as_version=4).cells
+        for output in cell.get("outputs", []) if output.get("output_type") == "stream"
+    )
+    children = int(printed.split(" procesos hijos")[0].split()[-1])
+    assert 0 < children < MAX_PROCESSES
 
 
 def test_forked_children_do_not_outlive_grading(graded_attacks):

@@ -60,11 +60,16 @@ def broken_class(tiny_class) -> dict[str, tuple[float, set[str]]]:
     nb.cells[_cell_index(nb, "test_mul")].metadata.nbgrader["grade"] = False
     case("metadatos", nb, 5, {"edited_metadata"})
 
+    nb = k.complete()
+    moved = nb.cells.pop(_cell_index(nb, "test_add_hidden"))
+    nb.cells.insert(_cell_index(nb, "add"), moved)  # the test now runs before add is defined
+    case("reordenada", nb, 5, {"reordered_cell"})
+
     nb = k.complete(add="def add(a, b):\n    return a - b")
     nb.cells[_cell_index(nb, "test_add")].source = "pass  # ¡aprobado!"
     case("prueba_editada", nb, 2, {"edited_locked_cell"})
 
-    case("os_exit", k.complete(mul="import os\nos._exit(1)"), 3, {"kernel_died"})
+    case("os_exit", k.complete(mul="import os\nos._exit(1)"), 3, {"kernel_died", "suspicious_code"})
     case("bucle", k.complete(mul="while True:\n    pass"), 3, {"cell_timeout"})
     case("memoria", k.complete(mul="basura = bytearray(2 * 1024**3)\n" + k.solutions["mul"]),
          3, {"memory"})
@@ -126,7 +131,8 @@ def test_budget_and_unresponsive_kernels_stop_the_notebook_not_the_batch(tiny_cl
     results = {result.student: result for result in budget.graded + stubborn.graded}
     assert results["completo"].points == 5 and not results["completo"].all_problems
     assert [p.code for p in results["dormilon"].all_problems] == ["time_budget"]
-    assert [p.code for p in results["terco"].all_problems] == ["cell_timeout"]
+    # `import signal` is also flagged for the instructor (suspicious.py); the score is the same
+    assert [p.code for p in results["terco"].all_problems] == ["suspicious_code", "cell_timeout"]
     for student in ("dormilon", "terco"):
         cells = {cell.grade_id: cell for cell in results[student].notebooks[0].cells}
         assert results[student].points == 3 and cells["test_mul"].points == 0

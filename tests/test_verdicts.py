@@ -114,3 +114,29 @@ def test_missing_failed_or_malformed_payloads_score_nothing_with_a_spanish_reaso
     verdict = judge_cell(cell_with(*payloads, error=False), ["kl_divergence_values"])
     assert not verdict.passed
     assert verdict.failures and all(len(f) > 30 for f in verdict.failures)
+
+
+class Predicts:
+    """A 'trained model' that returns a fixed answer, whatever it is given."""
+
+    def __init__(self, answer):
+        self.answer = answer
+
+    def predict(self, x, verbose=0):
+        return np.broadcast_to(self.answer, np.shape(x)).astype("float32")
+
+
+def test_trained_model_checks_use_the_graders_data_in_a_grading_kernel(monkeypatch):
+    from autograder.checks import registry
+    from autograder.observation import OUTSIDE_VARIABLE
+
+    prop = registry.find("trained_autoencoder")
+    blank = np.zeros((20, 64), "float32")  # a notebook whose x_test was replaced by blank images
+    monkeypatch.delenv(OUTSIDE_VARIABLE, raising=False)
+    observed, failures = prop.observe(Predicts(0.0), blank, blank)
+    assert failures == [] and prop.judge(observed, {}) == []  # outside grading: its own data
+
+    monkeypatch.setenv(OUTSIDE_VARIABLE, "1")
+    observed, failures = prop.observe(Predicts(0.0), blank, blank)
+    assert failures == [] and prop.judge(observed, {})  # the grader's digits: blank fails
+    assert observed["baseline"] > 0.01

@@ -131,6 +131,34 @@ def digits(n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     return (x[:n], data.target[:n]) if n else (x, data.target)
 
 
+def in_grading_kernel() -> bool:
+    """True in a kernel the autograder started (verdicts are taken outside it)."""
+    import os
+
+    from autograder.observation import OUTSIDE_VARIABLE
+
+    return os.environ.get(OUTSIDE_VARIABLE) == "1"
+
+
+def graded_digits() -> dict[str, np.ndarray]:
+    """The split every exercise's `load_data()` makes when graded (fast mode: the bundled digits).
+
+    The trained-model properties evaluate on these arrays in a grading kernel rather than on the
+    notebook's `x_test`, which the student's code could have changed.
+    """
+    from sklearn.datasets import load_digits
+
+    data = load_digits()
+    order = np.random.default_rng(0).permutation(len(data.target))
+    x = (data.data[order] / 16.0).astype("float32")
+    y = data.target[order]
+    return {"x_train": x[:1257], "x_test": x[1437:], "y_test": y[1437:],
+            # the notebook's add_noise(x_test, noise_factor=0.3, seed=3), by the contract's formula
+            "x_test_noisy": np.clip(
+                x[1437:] + 0.3 * np.random.default_rng(3).standard_normal(x[1437:].shape)
+                .astype("float32"), 0.0, 1.0)}
+
+
 def as_array(value, what: str) -> np.ndarray:
     """Convert a student's return value to a float64 array, or fail with a clear message."""
     if isinstance(value, (list, tuple)) and len(value) == 1:
