@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 
 from .observation import MIME_TYPE, ObservationError, decode, encode
@@ -81,12 +82,35 @@ def _judge_property(name: str, payload) -> list[str]:
 
 
 _expected_cache: dict[str, dict] = {}
+_expected_lock = threading.Lock()  # one computation at a time: they share Keras's global seed
 
 
 def expected_observation(name: str) -> dict:
     """The reference's observation, through the same JSON round trip as the student's."""
     from .checks import registry
 
-    if name not in _expected_cache:
-        _expected_cache[name] = decode(encode(registry.find(name).expected()))
-    return _expected_cache[name]
+    with _expected_lock:
+        if name not in _expected_cache:
+            _expected_cache[name] = decode(encode(registry.find(name).expected()))
+        return _expected_cache[name]
+
+
+def prepare_in_background(sources: list[dict]) -> None:
+    """Compute the reference observations these notebooks' hidden tests need, in a thread.
+
+    A worker calls this when a job arrives, so that importing Keras and running the reference
+    (seconds) overlaps with the student's kernel instead of delaying the verdicts.
+    """
+    names = [name for notebook in sources for cell in notebook.get("cells", [])
+             for name in reported_properties(cell.get("source") or "")]
+    missing = [name for name in dict.fromkeys(names) if name not in _expected_cache]
+    if missing:
+        threading.Thread(target=_prepare, args=(missing,), daemon=True).start()
+
+
+def _prepare(names: list[str]) -> None:
+    for name in names:
+        try:
+            expected_observation(name)
+        except Exception:  # noqa: BLE001 - the verdict will meet the same error and report it
+            pass

@@ -28,6 +28,7 @@ from .kernel import kernel_pidfile, kill_process_group
 from .notebook_grader import Limits, NotebookTask
 from .results import Problem, SubmissionResult
 from .source import SourceNotebook
+from .verdicts import prepare_in_background
 
 DEFAULT_NOTEBOOK_GRADER = "autograder.notebook_grader:grade_notebook"
 
@@ -144,6 +145,8 @@ def main() -> None:
     while (line := jobs.queue.get()) is not None:
         job = json.loads(line)
         jobs.current = job
+        if not job.get("notebook_grader") or job["notebook_grader"] == DEFAULT_NOTEBOOK_GRADER:
+            prepare_in_background(job["sources"])
         try:
             grade_submission(job).save(Path(job["result_path"]))
             reply = {"id": job["id"], "ok": True}
