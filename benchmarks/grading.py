@@ -6,9 +6,9 @@
 
 Builds one class of N submissions of a real assignment (cycling through a complete reference
 submission, one with a bug and a partial one, so that every notebook trains its models), copies
-it into one identical course folder per command and grades each copy once, in the same run, with each
-command as an instructor would type it (process start-up included). Then checks that the
-gradebooks hold identical per-test points, and prints seconds per submission and the speed-ups
+it into one identical course folder per command and grades each copy once, in the same run,
+with each command as an instructor would type it (process start-up included). Then checks that
+the gradebooks hold identical per-test points, and prints seconds per submission and the speed-ups
 over sequential nbgrader. CPU seconds (the command, its workers and kernels) are printed next to
 wall seconds, with the machine's load average: on a shared machine, other work slows the parallel
 runs the most, while CPU seconds per submission do not depend on it. Kernels sandboxed with
@@ -87,6 +87,28 @@ def points(course: Path, assignment: str) -> dict:
 NBGRADER = "nbgrader autograde (sequential)"
 
 
+def ceiling(course: Path, assignment: str, environment: dict, at_once: int) -> float:
+    """Seconds to run the submitted notebooks with no grading at all (`jupyter nbconvert
+    --execute`, one numerical thread each, fast mode), `at_once` at a time: what the machine
+    itself allows, whatever the grader."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    environment = dict(environment, NBGRADER_EXECUTION="autograde")
+    for name in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
+        environment[name] = "1"
+    notebooks = sorted((course / "submitted").glob(f"*/{assignment}/{assignment}.ipynb"))
+
+    def execute(notebook: Path) -> None:
+        subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook",
+                        "--execute", "--allow-errors", "--output", "executed.ipynb",
+                        str(notebook)], env=environment, capture_output=True, check=True)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(at_once) as pool:
+        list(pool.map(execute, notebooks))
+    return time.monotonic() - started
+
+
 def commands(assignment: str, workers: list[int]) -> dict[str, list[str]]:
     runs = {NBGRADER: ["nbgrader", "autograde", assignment]}
     for count in workers:
@@ -106,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="worker counts to time, comma-separated (default: 1,2)")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="grade without bubblewrap (AUTOGRADER_NO_SANDBOX=1), as nbgrader does")
+    parser.add_argument("--ceiling", action="store_true",
+                        help="also time the bare notebooks (no grading), 1 and then 2 at a time")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--keep", action="store_true", help="keep the course folders")
     args = parser.parse_args(argv)
@@ -151,10 +175,19 @@ def main(argv: list[str] | None = None) -> int:
             figure["speedup_vs_nbgrader"] = round(baseline / figure["seconds"], 2)
         rounds.append(figures)
 
+    ceilings = {}
+    if args.ceiling:
+        course = folder / "ceiling"
+        shutil.copytree(template, course)
+        for at_once in (1, 2):
+            ceilings[at_once] = round(ceiling(course, args.assignment, environment, at_once), 1)
+            print(f"  bare notebooks, {at_once} at a time (no grading) {ceilings[at_once]:7.1f} s  "
+                  f"{ceilings[at_once] / args.students:6.2f} s/submission", flush=True)
+        print(f"the machine's own ceiling for 2 at a time: {ceilings[1] / ceilings[2]:.2f}x")
     identical = len({json.dumps(g, sort_keys=True) for g in gradebooks.values()}) == 1
     medians = {
         label: statistics.median(r[label]["speedup_vs_nbgrader"] for r in rounds)
-        for label, _ in runs if label != NBGRADER
+        for label, _ in runs if label != NBGRADER and rounds
     }
     print("median speed-up over sequential nbgrader: " + ", ".join(
         f"{label}: {value:.2f}x" for label, value in medians.items()))
@@ -164,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
             "date": datetime.datetime.now().isoformat(timespec="seconds"),
             "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}",
             "assignment": args.assignment, "students": args.students, "kinds": KINDS,
-            "sandboxed": sandboxed,
+            "sandboxed": sandboxed, "bare_notebooks_seconds": ceilings,
             "rounds": rounds, "median_speedup": medians, "identical_points": identical,
         }, indent=1))
     if not args.keep:
