@@ -4,7 +4,8 @@ Runs before nbgrader's own sanitizers (DeduplicateIds, OverwriteCells, CheckCell
 restore locked sources and points but crash or stay silent on other edits: a removed test cell
 whose neighbour is a plain locked cell makes OverwriteCells fail, and metadata that no longer
 validates makes CheckCellMetadata abort the notebook. After this step the notebook holds exactly
-the instructor's graded and locked cells, each once, with their original metadata.
+the instructor's graded and locked cells, each once, with their original metadata, in the
+source's order (an answer cell stays where the student put it; its tests follow it).
 """
 
 from __future__ import annotations
