@@ -134,6 +134,9 @@ def main(argv: list[str]) -> None:
     sandbox = os.environ.pop(SANDBOX_VARIABLE, "")
     if sandbox:  # bwrap becomes the kernel's parent, in the same process group
         command = wrap(command, sandbox)
+        # In its own pid namespace the kernel's parent is pid 1, which ipykernel's parent poller
+        # takes for "my parent died"; bwrap's --die-with-parent does that job instead.
+        os.environ.pop("JPY_PARENT_PID", None)
     pidfile = os.environ.pop(PIDFILE_VARIABLE, "")
     if pidfile:
         with open(pidfile, "w") as stream:

@@ -10,7 +10,10 @@ The kernel sees the whole file system read-only, except:
   live under /tmp).
 
 It has no network (`--unshare-net`), so the kernel talks to the grader over unix sockets (ZMQ's
-IPC transport) in a short folder bound into the sandbox. Where `bwrap` is missing (macOS, Windows,
+IPC transport) in a short folder bound into the sandbox, and its own process list
+(`--unshare-pid`): it sees no other process, and when bwrap dies (the whole group is killed at
+the end of each notebook) everything in the sandbox dies with it, even a child that left the
+process group. Where `bwrap` is missing (macOS, Windows,
 a Linux without the package) grading goes on unsandboxed with a warning: see `status()`.
 
 `wrap` uses only the standard library: the kernel launcher calls it before every kernel.
@@ -71,7 +74,7 @@ def wrap(command: list[str], spec_text: str) -> list[str]:
     spec = json.loads(spec_text)
     bwrap = shutil.which("bwrap") or "bwrap"
     arguments = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-                 "--tmpfs", "/tmp", "--unshare-net", "--die-with-parent"]
+                 "--tmpfs", "/tmp", "--unshare-net", "--unshare-pid", "--die-with-parent"]
     if "-f" in command[:-1]:  # the connection file jupyter_client wrote (often in /tmp)
         connection = command[command.index("-f") + 1]
         arguments += ["--ro-bind", connection, connection]

@@ -227,6 +227,13 @@ try:
     seen["network"] = True
 except OSError:
     seen["network"] = False
+commands = []
+for process in pathlib.Path("/proc").glob("[0-9]*"):
+    try:
+        commands.append((process / "cmdline").read_bytes().split(b"\\0"))
+    except OSError:
+        pass
+seen["grader_processes"] = any(b"autograder.worker" in argv for argv in commands)
 print("ESPIA" + json.dumps(seen))
 '''
 
@@ -410,4 +417,4 @@ def test_the_sandboxed_kernel_sees_no_instructor_file_and_no_network(graded_atta
     )
     seen = json.loads(printed.split("ESPIA", 1)[1].splitlines()[0])
     assert seen == {"gradebook": False, "sources": [], "students": [], "solutions": False,
-                    "network": False}
+                    "network": False, "grader_processes": False}
