@@ -310,6 +310,15 @@ def build_class(course: Path) -> None:
         nbformat.write(nb, folder / f"{ASSIGNMENT}.ipynb")
 
 
+def printed_during_grading(course: Path, student: str) -> str:
+    """What the student's notebook printed while it was graded (its executed copy)."""
+    executed = course / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    return "".join(
+        output.get("text", "") for cell in nbformat.read(executed, as_version=4).cells
+        for output in cell.get("outputs", []) if output.get("output_type") == "stream"
+    )
+
+
 def leftover_fork_children() -> list[int]:
     pids = []
     for entry in Path("/proc").iterdir():
@@ -390,11 +399,7 @@ def test_fabricated_observations_are_flagged_and_earn_only_reference_free_points
 @pytest.mark.skipif(not process_cap_available(), reason="no pids cgroup and running as root")
 def test_a_fork_bomb_hits_the_process_cap(graded_attacks):
     course, _, _ = graded_attacks
-    executed = course / "autograded" / "bomba_de_procesos" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    printed = "".join(
-        output.get("text", "") for cell in nbformat.read(executed, as_version=4).cells
-        for output in cell.get("outputs", []) if output.get("output_type") == "stream"
-    )
+    printed = printed_during_grading(course, "bomba_de_procesos")
     children = int(printed.split(" procesos hijos")[0].split()[-1])
     assert 0 < children < MAX_PROCESSES
 
@@ -406,15 +411,10 @@ def test_forked_children_do_not_outlive_grading(graded_attacks):
     assert leftover_fork_children() == []
 
 
-
 @pytest.mark.skipif(not sandbox.bwrap_path(), reason="bubblewrap (bwrap) is not installed")
 def test_the_sandboxed_kernel_sees_no_instructor_file_and_no_network(graded_attacks):
     course, _, _ = graded_attacks
-    executed = course / "autograded" / "espia" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    printed = "".join(
-        output.get("text", "") for cell in nbformat.read(executed, as_version=4).cells
-        for output in cell.get("outputs", []) if output.get("output_type") == "stream"
-    )
+    printed = printed_during_grading(course, "espia")
     seen = json.loads(printed.split("ESPIA", 1)[1].splitlines()[0])
     assert seen == {"gradebook": False, "sources": [], "students": [], "solutions": False,
                     "network": False, "grader_processes": False}

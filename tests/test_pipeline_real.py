@@ -59,3 +59,26 @@ def test_real_assignment_end_to_end(real_course, tmp_path, run_autograder):
     assert "✗ test_autoencoder_shapes" in checked.stdout
     assert "· test_autoencoder_latent_size" in checked.stdout
     assert "Pruebas visibles superadas: 0 de" in checked.stdout
+
+
+def test_the_reference_answers_of_exercises_02_and_03_get_full_marks_through_the_pipeline(
+        real_course):
+    """The trained-model checks take the grader's copy of the data in a grading kernel: it must
+    be the data the notebooks train on (02's few-labels experiment, 03's trained VAE)."""
+    assignments = ["02-stacked-autoencoder", "03-vae"]
+    released = {r.assignment: r for r in release(real_course, assignments)}
+    for assignment in assignments:
+        source = real_course / "exercises" / assignment / f"{assignment}.ipynb"
+        folder = real_course / "submitted" / "3001" / assignment
+        folder.mkdir(parents=True)
+        nbformat.write(submission(released[assignment].folder / f"{assignment}.ipynb",
+                                  solution_sources(source)), folder / f"{assignment}.ipynb")
+
+    summary = grade(real_course, assignments, workers=2, show_progress=False)
+
+    assert len(summary.graded) == 2 and not any(r.all_problems for r in summary.graded)
+    for result in summary.graded:
+        cells = result.notebooks[0].cells
+        autograded = [cell for cell in cells if cell.status != "manual"]
+        assert autograded and all(cell.points == cell.max_points for cell in autograded), [
+            (cell.grade_id, cell.message) for cell in autograded if cell.points != cell.max_points]

@@ -348,7 +348,7 @@ def _mean_image_mse(x_train, x_test):
 
 def probe_trained_autoencoder(model, x_train, x_test):
     if in_grading_kernel():  # the grader's copy of the data, not the notebook's variables
-        x_train, x_test = (graded_digits()[k] for k in ("x_train", "x_test"))
+        x_train, x_test = graded_digits("x_train", "x_test")
     x_train, x_test = as_array(x_train, "x_train"), as_array(x_test, "x_test")
     reconstructed = as_array(model.predict(x_test, verbose=0), "autoencoder.predict")
     if reconstructed.shape != x_test.shape:
@@ -385,7 +385,7 @@ def check_trained_autoencoder(model, x_train, x_test, max_fraction=0.5):
 
 def probe_denoising(model, x_test, noisy_test):
     if in_grading_kernel():
-        x_test, noisy_test = (graded_digits()[k] for k in ("x_test", "x_test_noisy"))
+        x_test, noisy_test = graded_digits("x_test", "x_test_noisy")
     x_test, noisy_test = as_array(x_test, "x_test"), as_array(noisy_test, "x_test_noisy")
     denoised = as_array(model.predict(noisy_test, verbose=0), "denoising_autoencoder.predict")
     if denoised.shape != x_test.shape:

@@ -461,7 +461,7 @@ def probe_trained_vae(vae, x_train, x_test):
     from .building_blocks import reconstruction_loss
 
     if in_grading_kernel():  # the grader's copy of the data, not the notebook's variables
-        x_train, x_test = (graded_digits()[k] for k in ("x_train", "x_test"))
+        x_train, x_test = graded_digits("x_train", "x_test")
     x_train, x_test = as_array(x_train, "x_train"), as_array(x_test, "x_test")
 
     def mean_loss(target, prediction):
