@@ -54,15 +54,12 @@ def kernel_cgroup(pid: int) -> str:
     return os.path.join(PIDS_CGROUPS, f"autograder-{pid}")
 
 
-def limit_processes(count: int) -> str:
-    """Cap the tasks (processes and threads) of this process and its descendants; say how."""
-    if _join_pids_cgroup(count):
-        return "cgroup"
-    if os.geteuid() == 0:
-        return "none"
+def limit_processes(count: int) -> None:
+    """Cap the tasks (processes and threads) of this process and its descendants."""
+    if _join_pids_cgroup(count) or os.geteuid() == 0:
+        return  # capped by the cgroup, or root: Linux would ignore RLIMIT_NPROC
     tasks = _tasks_of(os.getuid())  # RLIMIT_NPROC counts all of the user's tasks
     resource.setrlimit(resource.RLIMIT_NPROC, (tasks + count, tasks + count))
-    return "rlimit"
 
 
 def process_cap_available() -> bool:
