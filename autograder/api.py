@@ -14,17 +14,18 @@
 Every function raises `AutograderError` (a clear one-line message) on bad input.
 """
 
-from .check import check
-from .collect import collect
-from .course import AutograderError
-from .demo import demo
-from .export import export
-from .feedback import feedback
-from .grade import grade
-from .notebook_grader import Limits, grade_notebook
-from .publish import publish
-from .release import release
-from .report import report
+from autograder.batch.grade import grade
+from autograder.check import check
+from autograder.course import AutograderError
+from autograder.demo import demo
+from autograder.intake.collect import collect
+from autograder.intake.release import release
+from autograder.notebook.grader import grade_notebook
+from autograder.notebook.limits import Limits
+from autograder.outputs.export import export
+from autograder.outputs.feedback import feedback
+from autograder.outputs.publish import publish
+from autograder.outputs.report import report
 
 __all__ = [
     "AutograderError",

@@ -22,8 +22,8 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests
 
-from . import messages
-from .course import AutograderError
+from autograder import messages
+from autograder.course import AutograderError
 
 PASSED, FAILED, HIDDEN_ONLY, MANUAL, NOT_RUN = "passed", "failed", "hidden", "manual", "not_run"
 _SYMBOLS = {PASSED: "✓", FAILED: "✗", HIDDEN_ONLY: "·", MANUAL: "✎", NOT_RUN: "?"}

@@ -12,7 +12,10 @@ import signal
 import sys
 import textwrap
 
-from .course import AutograderError
+from autograder.course import AutograderError
+from autograder.notebook.limits import Limits
+
+DEFAULT_LIMITS = Limits()  # the grade options' defaults: one place, the API's
 
 MAIN_EXAMPLES = """
 typical run, from the course folder (the one with nbgrader_config.py):
@@ -121,12 +124,14 @@ def _parser() -> argparse.ArgumentParser:
                        help="only this student (repeatable)")
     grade.add_argument("--cell-timeout", type=_positive, metavar="S",
                        help="seconds per cell (default: the course's Execute.timeout)")
-    grade.add_argument("--budget", type=_positive, default=900, metavar="S",
-                       help="seconds for a whole notebook (default: 900)")
-    grade.add_argument("--max-memory", type=int, default=4096, metavar="MB",
-                       help="memory cap of each kernel, 0 for none (default: 4096)")
-    grade.add_argument("--kernel-threads", type=int, default=1, metavar="N",
-                       help="cores each kernel's numerical libraries use (default: 1; 0: theirs)")
+    grade.add_argument("--budget", type=_positive, default=DEFAULT_LIMITS.notebook_budget,
+                       metavar="S", help="seconds for a whole notebook (default: %(default)s)")
+    grade.add_argument("--max-memory", type=int, default=DEFAULT_LIMITS.max_memory_mb,
+                       metavar="MB", help="memory cap of each kernel, 0 for none "
+                       "(default: %(default)s)")
+    grade.add_argument("--kernel-threads", type=int, default=DEFAULT_LIMITS.kernel_threads,
+                       metavar="N", help="cores each kernel's numerical libraries use "
+                       "(default: %(default)s; 0: theirs)")
     grade.add_argument("--force", action="store_true", help="regrade everything selected")
     grade.add_argument("--retry-errors", action="store_true",
                        help="regrade submissions whose last grading had a problem")
@@ -141,8 +146,9 @@ def _parser() -> argparse.ArgumentParser:
     export = verb("export", "write grades as CSV (Moodle, Canvas) and JSON")
     export.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
     export.add_argument("--out", metavar="DIR", help="output folder (default: export/)")
-    export.add_argument("--moodle-language", choices=["en", "es"], default="en",
-                        help="language of the Moodle session that uploads the worksheet")
+    export.add_argument("--moodle-language", choices=["en", "es"],
+                        help="language of the Moodle session that uploads the worksheet "
+                        "(default: en)")
 
     report = verb("report", "write the class report (HTML with PNG plots)")
     report.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
@@ -150,17 +156,17 @@ def _parser() -> argparse.ArgumentParser:
 
     publish = verb("publish", "feedback + export + report, after grading")
     publish.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
-    publish.add_argument("--moodle-language", choices=["en", "es"], default="en",
-                         help="language of the Moodle session that uploads the worksheet")
+    publish.add_argument("--moodle-language", choices=["en", "es"],
+                         help="language of the Moodle session that uploads the worksheet "
+                         "(default: en)")
 
     check = verb("check", "for students: run the visible tests of a notebook", with_course=False)
     check.add_argument("notebook", metavar="NOTEBOOK")
-    check.add_argument("--timeout", type=_positive, default=300, metavar="S",
-                       help="seconds per cell (default: 300)")
+    check.add_argument("--timeout", type=_positive, metavar="S",
+                       help="seconds per cell (default: the check function's, 300)")
 
     demo = verb("demo", "run the whole pipeline on a made-up class")
-    demo.add_argument("--out", default="demo-class", metavar="DIR",
-                      help="demo folder, recreated (default: demo-class)")
+    demo.add_argument("--out", metavar="DIR", help="demo folder, recreated (default: demo-class)")
     demo.add_argument("--workers", "-j", type=_positive, metavar="N")
     return parser
 
@@ -176,7 +182,7 @@ def _positive(text: str) -> int:
 
 
 def _release(args) -> int:
-    from .release import release
+    from autograder.intake.release import release
 
     for item in release(args.course_dir, args.assignments or None):
         folder, archive = os.path.relpath(item.folder), os.path.relpath(item.zip_path)
@@ -185,7 +191,7 @@ def _release(args) -> int:
 
 
 def _collect(args) -> int:
-    from .collect import collect
+    from autograder.intake.collect import collect
 
     report = collect(args.source, args.assignment, args.course_dir, roster=args.roster)
     print(f"{len(report.students)} submissions of {report.assignment} collected into submitted/; "
@@ -201,10 +207,8 @@ def _collect(args) -> int:
 
 
 def _grade(args) -> int:
-    from .course import Course
-    from .grade import grade
-    from .notebook_grader import Limits
-    from .worker import DEFAULT_NOTEBOOK_GRADER
+    from autograder.batch.grade import grade
+    from autograder.course import Course
 
     limits = Limits(
         cell_timeout=args.cell_timeout or Course.open(args.course_dir).cell_timeout,
@@ -215,8 +219,7 @@ def _grade(args) -> int:
     summary = grade(
         args.course_dir, args.assignments or None, students=args.students,
         workers=args.workers, limits=limits, force=args.force, retry_errors=args.retry_errors,
-        notebook_grader=args.notebook_grader or DEFAULT_NOTEBOOK_GRADER,
-        show_progress=not args.no_progress,
+        show_progress=not args.no_progress, **_given(args, "notebook_grader"),
     )
     print(f"graded {len(summary.graded)}, recorded from an interrupted run "
           f"{summary.recorded_only}, unchanged {summary.skipped} ({summary.seconds:g} s)")
@@ -227,7 +230,7 @@ def _grade(args) -> int:
 
 
 def _feedback(args) -> int:
-    from .feedback import feedback
+    from autograder.outputs.feedback import feedback
 
     pages = feedback(args.course_dir, args.assignments or None, students=args.students)
     print(f"{len(pages.pages)} feedback page(s); index: {os.path.relpath(pages.index)}")
@@ -237,10 +240,10 @@ def _feedback(args) -> int:
 
 
 def _export(args) -> int:
-    from .export import export
+    from autograder.outputs.export import export
 
     exported = export(args.course_dir, args.assignments or None, out=args.out,
-                      moodle_language=args.moodle_language)
+                      **_given(args, "moodle_language"))
     print(f"CSV: {os.path.relpath(exported.csv)}\nJSON: {os.path.relpath(exported.json)}")
     for worksheet in exported.moodle_worksheets:
         print(f"Moodle grading worksheet: {os.path.relpath(worksheet)}")
@@ -248,7 +251,7 @@ def _export(args) -> int:
 
 
 def _report(args) -> int:
-    from .report import report
+    from autograder.outputs.report import report
 
     written = report(args.course_dir, args.assignments or None, out=args.out)
     print(f"class report: {os.path.relpath(written.html)} ({len(written.images)} plots)")
@@ -256,10 +259,10 @@ def _report(args) -> int:
 
 
 def _publish(args) -> int:
-    from .publish import publish
+    from autograder.outputs.publish import publish
 
     published = publish(args.course_dir, args.assignments or None,
-                        moodle_language=args.moodle_language)
+                        **_given(args, "moodle_language"))
     pages, exported = published.feedback, published.export
     print(f"feedback: {len(pages.pages)} page(s), index {os.path.relpath(pages.index)}")
     for archive in pages.moodle_zips:
@@ -273,18 +276,29 @@ def _publish(args) -> int:
 
 
 def _check(args) -> int:
-    from .check import check, summary
+    from autograder.check import check, summary
 
-    result = check(args.notebook, timeout=args.timeout)
+    result = check(args.notebook, **_given(args, "timeout"))
     print(summary(result))
     return 0 if result.ok else 1
 
 
 def _demo(args) -> int:
-    from .demo import demo
+    from autograder.demo import demo
 
-    demo(args.course_dir, out=args.out, workers=args.workers)
+    demo(args.course_dir, workers=args.workers, **_given(args, "out"))
     return 0
+
+
+VERBS = {
+    "release": _release, "collect": _collect, "grade": _grade, "feedback": _feedback,
+    "export": _export, "report": _report, "publish": _publish, "check": _check, "demo": _demo,
+}
+
+
+def _given(args, *names: str) -> dict:
+    """The options the user gave: the others keep the API function's own default."""
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 
 def _terminate(signum, frame):
@@ -294,7 +308,7 @@ def _terminate(signum, frame):
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
-    handler = globals()[f"_{args.verb}"]
+    handler = VERBS[args.verb]
     try:
         return handler(args)
     except AutograderError as error:

@@ -20,13 +20,13 @@ from pathlib import Path
 
 import nbformat
 
-from .collect import collect
-from .course import AutograderError
-from .export import export
-from .feedback import feedback
-from .grade import grade
-from .release import release
-from .report import report
+from autograder.batch.grade import grade
+from autograder.course import AutograderError
+from autograder.intake.collect import collect
+from autograder.intake.release import release
+from autograder.outputs.export import export
+from autograder.outputs.feedback import feedback
+from autograder.outputs.report import report
 
 DEMO_ASSIGNMENT = "01-autoencoder"
 MARKER = ".autograder-demo"

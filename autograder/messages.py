@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .results import Problem
+from autograder.results import Problem
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import os
 
-from .checks import registry
-from .checks._support import CheckFailed
-from .observation import MIME_TYPE, OUTSIDE_VARIABLE, ObservationError, encode
+from autograder.checks import registry
+from autograder.checks._support import CheckFailed
+from autograder.observation import MIME_TYPE, OUTSIDE_VARIABLE, ObservationError, encode
 
 
 def report(name: str, *arguments) -> None:

@@ -1,8 +1,8 @@
 """What grading one submission produces: per-cell results, problems, and their JSON form.
 
 These plain records are the contract between a notebook grader (which runs in a worker process)
-and everything after it (the gradebook writer, feedback, export, report). A different grader —
-for instance one that judges outside the student's kernel — only has to return the same records.
+and everything after it (the gradebook writer, feedback, export, report). A plugged-in grader
+(`--notebook-grader`) only has to return the same records.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 # Cell statuses
 PASSED = "passed"  # all points
 PARTIAL = "partial"  # some points (a test cell printing a partial score, as nbgrader allows)
-FAILED = "failed"  # the test raised, wrote to stderr, or timed out
+FAILED = "failed"  # the verdict failed, or the cell raised, wrote to stderr or timed out
 NOT_RUN = "not_run"  # never executed: the kernel died or the time budget ran out before it
 MANUAL = "manual"  # written answer: graded by hand in formgrader
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import sandbox
+from autograder.kernel import sandbox
 
 REPO = Path(__file__).resolve().parents[1]
 KINDS = ("complete", "bug", "partial")

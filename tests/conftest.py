@@ -191,7 +191,7 @@ def run_autograder():
 @pytest.fixture(scope="session")
 def _released_tiny_course(tmp_path_factory) -> Path:
     """A course folder with the tiny assignment released (made once: nbgrader takes seconds)."""
-    from autograder.release import release
+    from autograder.intake.release import release
 
     course = tmp_path_factory.mktemp("tiny-course-template")
     (course / "nbgrader_config.py").write_text(TINY_CONFIG)

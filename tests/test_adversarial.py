@@ -18,10 +18,10 @@ import nbformat
 import pytest
 from conftest import gradebook_points
 
-from autograder import sandbox
 from autograder.api import Limits, feedback, grade, release
 from autograder.demo import solution_sources, submission
-from autograder.kernel_launcher import process_cap_available
+from autograder.kernel import sandbox
+from autograder.kernel.launcher import process_cap_available
 from autograder.observation import MIME_TYPE
 
 pytestmark = pytest.mark.slow
@@ -233,7 +233,7 @@ for process in pathlib.Path("/proc").glob("[0-9]*"):
         commands.append((process / "cmdline").read_bytes().split(b"\\0"))
     except OSError:
         pass
-seen["grader_processes"] = any(b"autograder.worker" in argv for argv in commands)
+seen["grader_processes"] = any(b"autograder.batch.worker" in argv for argv in commands)
 print("ESPIA" + json.dumps(seen))
 '''
 

@@ -120,7 +120,7 @@ def test_check_runs_only_visible_tests_even_on_the_instructor_version(tiny_class
 
 
 def test_progress_without_a_terminal_prints_counts_and_time_left(capsys):
-    from autograder.progress import GradingProgress
+    from autograder.batch.progress import GradingProgress
 
     progress = GradingProgress(total=3, description="Corrigiendo")
     progress.advance("ana · tiny: 5/6 (2 s)")

@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 from autograder.api import Limits, feedback, grade
-from autograder.feedback import page_path
+from autograder.outputs.feedback import page_path
 from autograder.results import SubmissionResult
 
 pytestmark = pytest.mark.slow  # each test runs nbgrader and Python kernels

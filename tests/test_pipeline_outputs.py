@@ -13,7 +13,7 @@ import pytest
 from conftest import TinyClass, gradebook_points
 
 from autograder.api import collect, export, feedback, grade, report
-from autograder.export import IDENTITY_COLUMNS, per_test_column
+from autograder.outputs.export import IDENTITY_COLUMNS, per_test_column
 
 pytestmark = pytest.mark.slow  # grades a class once for the module
 

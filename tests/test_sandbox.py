@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import sandbox
+from autograder.kernel import sandbox
 
 
 def test_folders_the_kernel_needs_to_run_are_never_hidden(tmp_path):

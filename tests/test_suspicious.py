@@ -12,9 +12,9 @@ import nbformat
 import pytest
 from exercise_notebooks import ASSIGNMENTS, nbgrader_metadata, source_notebook
 
+from autograder.notebook.source import SourceCell, SourceNotebook
+from autograder.notebook.suspicious import findings, suspicious_code
 from autograder.observation import MIME_TYPE
-from autograder.source import SourceCell, SourceNotebook
-from autograder.suspicious import findings, suspicious_code
 
 FIRST = ASSIGNMENTS[0]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.source import SourceCell, SourceNotebook
-from autograder.tampering import repair_cells
+from autograder.notebook.source import SourceCell, SourceNotebook
+from autograder.notebook.tampering import repair_cells
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "exercises/01-autoencoder/01-autoencoder.ipynb"
 

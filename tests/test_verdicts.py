@@ -12,8 +12,8 @@ import nbformat
 import numpy as np
 import pytest
 
+from autograder.notebook.verdicts import judge_cell, reported_properties
 from autograder.observation import MIME_TYPE, ObservationError, decode, encode
-from autograder.verdicts import judge_cell, reported_properties
 
 
 def round_trip(value):
@@ -90,7 +90,7 @@ def test_report_calls_are_read_from_the_trusted_source():
 
 
 def test_the_verdict_is_the_judge_of_the_last_payload_whatever_the_cell_printed():
-    from autograder.verdicts import expected_observation
+    from autograder.notebook.verdicts import expected_observation
 
     expected = expected_observation("kl_divergence_values")  # the reference, in this process
     assert set(expected) == {"values", "at_origin"}

@@ -21,16 +21,19 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 
-from . import messages, sandbox
-from .course import AutograderError, Course
-from .notebook_grader import Limits, zero_cells
-from .pool import Outcome, WorkerPool
-from .progress import GradingProgress
-from .record import is_recorded, record
-from .results import NotebookResult, Problem, SubmissionResult
-from .source import SourceNotebook, read_source_notebooks
-from .state import GradingState, fingerprint, settings_of
-from .worker import DEFAULT_NOTEBOOK_GRADER
+from autograder import messages
+from autograder.batch.job import DEFAULT_NOTEBOOK_GRADER, GradingJob
+from autograder.batch.pool import Outcome, WorkerPool
+from autograder.batch.progress import GradingProgress
+from autograder.batch.record import is_recorded, record
+from autograder.batch.state import GradingState, fingerprint, settings_of
+from autograder.course import AutograderError, Course
+from autograder.intake.manifest import Manifest
+from autograder.kernel import sandbox
+from autograder.notebook.grader import zero_cells
+from autograder.notebook.limits import Limits
+from autograder.notebook.source import SourceNotebook, read_sources_in_order
+from autograder.results import NotebookResult, Problem, SubmissionResult
 
 GRACE_SECONDS = 120  # on top of the notebook budgets: worker start, sanitizing, writing
 
@@ -141,9 +144,7 @@ def _submitters(course: Course, assignment: str) -> list[str]:
 
 
 def _plan(course, assignment, students, force, retry_errors, notebook_grader) -> Plan:
-    sources = read_source_notebooks(course.db_url, assignment)
-    for source in sources:
-        source.order_like(course.source_dir / assignment / f"{source.name}.ipynb")
+    sources = read_sources_in_order(course, assignment)
     state = GradingState(course.grading_dir / assignment)
     collect_problems = _collect_problems(course, assignment)
     settings = settings_of(notebook_grader, sources)
@@ -176,44 +177,42 @@ def _plan(course, assignment, students, force, retry_errors, notebook_grader) ->
 
 
 def _collect_problems(course: Course, assignment: str) -> dict[str, list[dict]]:
-    manifest = course.grading_dir / assignment / "collect.json"
-    if not manifest.is_file():
-        return {}
-    students = json.loads(manifest.read_text(encoding="utf-8")).get("students", {})
-    return {student: entry.get("problems", []) for student, entry in students.items()}
+    manifest = Manifest.read(course, assignment)
+    return {student: manifest.problems_of(student) for student in manifest.students}
 
 
-def _jobs(course: Course, plans: list[Plan], limits: Limits, notebook_grader: str) -> list[dict]:
+def _jobs(course: Course, plans: list[Plan], limits: Limits,
+          notebook_grader: str) -> list[GradingJob]:
     snapshot = _snapshot_gradebook(course) if any(plan.grade for plan in plans) else ""
     jobs = []
     for plan in plans:
         scratch = course.grading_dir / plan.assignment / ".scratch"
         scratch.mkdir(parents=True, exist_ok=True)
         for student in plan.grade:
-            jobs.append({
-                "id": f"{plan.assignment}/{student}",
-                "course_dir": str(course.root),
-                "assignment": plan.assignment,
-                "student": student,
-                "fingerprint": plan.fingerprints[student],
-                "result_path": str(plan.state.result_path(student)),
-                "db_url": snapshot,
-                "sources": [source.to_json() for source in plan.sources],
-                "limits": limits.__dict__,
-                "notebook_grader": notebook_grader,
-                "problems": plan.collect_problems.get(student, []),
-                "scratch": str(scratch),
-            })
+            jobs.append(GradingJob(
+                id=f"{plan.assignment}/{student}",
+                course_dir=str(course.root),
+                assignment=plan.assignment,
+                student=student,
+                fingerprint=plan.fingerprints[student],
+                result_path=str(plan.state.result_path(student)),
+                db_url=snapshot,
+                sources=[source.to_json() for source in plan.sources],
+                limits=dict(limits.__dict__),
+                scratch=str(scratch),
+                notebook_grader=notebook_grader,
+                problems=plan.collect_problems.get(student, []),
+            ))
     # Longest first: the batch then ends with short notebooks, not one long one on a lone worker.
     jobs.sort(key=lambda job: _code_size(course, job), reverse=True)
     return jobs
 
 
-def _code_size(course: Course, job: dict) -> int:
+def _code_size(course: Course, job: GradingJob) -> int:
     """Characters of code in a submission's notebooks: a cheap guess at how long it runs."""
-    folder = course.submitted_dir / job["student"] / job["assignment"]
+    folder = course.submitted_dir / job.student / job.assignment
     size = 0
-    for source in job["sources"]:
+    for source in job.sources:
         try:
             notebook = json.loads((folder / f"{source['name']}.ipynb").read_text(encoding="utf-8"))
             size += sum(len("".join(cell.get("source", ""))) for cell in notebook["cells"]
@@ -257,13 +256,13 @@ def _run(course, gradebook, plans, jobs, workers, limits, show_progress) -> list
     pool = WorkerPool(
         workers or default_workers(),
         course.grading_dir / "logs",
-        deadline=lambda job: per_job * len(job["sources"]) + GRACE_SECONDS,
+        deadline=lambda job: per_job * len(job.sources) + GRACE_SECONDS,
     )
     progress = GradingProgress(len(jobs), "Corrigiendo", enabled=show_progress)
     graded = []
     try:
         for outcome in pool.outcomes(jobs):
-            plan = by_assignment[outcome.job["assignment"]]
+            plan = by_assignment[outcome.job.assignment]
             result = _result_of(outcome, plan)
             _record(gradebook, plan, result)
             graded.append(result)
@@ -276,16 +275,16 @@ def _run(course, gradebook, plans, jobs, workers, limits, show_progress) -> list
 def _result_of(outcome: Outcome, plan: Plan) -> SubmissionResult:
     job = outcome.job
     if outcome.ok:
-        return SubmissionResult.load(Path(job["result_path"]))
+        return SubmissionResult.load(Path(job.result_path))
     # the worker was lost: the student still gets a result, and the instructor a flag
     result = SubmissionResult(
-        job["assignment"],
-        job["student"],
-        job["fingerprint"],
+        job.assignment,
+        job.student,
+        job.fingerprint,
         notebooks=[NotebookResult(s.name, cells=zero_cells(s)) for s in plan.sources],
-        problems=[Problem(**p) for p in job["problems"]] + [messages.worker_lost(outcome.reason)],
+        problems=[Problem(**p) for p in job.problems] + [messages.worker_lost(outcome.reason)],
     )
-    result.save(Path(job["result_path"]))
+    result.save(Path(job.result_path))
     return result
 
 

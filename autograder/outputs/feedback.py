@@ -15,10 +15,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .class_results import Submission, load_class
-from .course import AutograderError, Course
-from .results import write_text_atomically
-from .templates import FEEDBACK, FEEDBACK_INDEX, render
+from autograder.course import AutograderError, Course
+from autograder.outputs.class_results import Submission, load_class
+from autograder.outputs.templates import FEEDBACK, FEEDBACK_INDEX, render
+from autograder.results import write_text_atomically
 
 PAGE_NAME = "informe.html"
 

@@ -17,7 +17,8 @@ import hashlib
 import json
 from pathlib import Path
 
-from .results import write_json_atomically
+from autograder.batch.job import fingerprint_name
+from autograder.results import write_json_atomically
 
 FORMAT = "autograder-grading-1"  # bump when results are no longer comparable
 
@@ -34,6 +35,11 @@ def fingerprint(submitted: Path, notebooks: list[str], settings: dict) -> str:
     return digest.hexdigest()[:32]
 
 
+def result_file(grading_folder: Path, student: str) -> Path:
+    """grading/<assignment>/results/<student>.json: one student's SubmissionResult."""
+    return Path(grading_folder) / "results" / f"{student}.json"
+
+
 class GradingState:
     """The recorded submissions of one assignment (written by the main process only)."""
 
@@ -45,7 +51,7 @@ class GradingState:
             self.recorded = json.loads(self.path.read_text(encoding="utf-8")).get("recorded", {})
 
     def result_path(self, student: str) -> Path:
-        return self.folder / "results" / f"{student}.json"
+        return result_file(self.folder, student)
 
     def is_recorded(self, student: str, fingerprint: str) -> bool:
         return self.recorded.get(student, {}).get("fingerprint") == fingerprint
@@ -67,10 +73,6 @@ class GradingState:
         }
         write_json_atomically(self.path, {"format": FORMAT, "recorded": self.recorded})
 
-    def forget(self, student: str) -> None:
-        if self.recorded.pop(student, None) is not None:
-            write_json_atomically(self.path, {"format": FORMAT, "recorded": self.recorded})
-
 
 def settings_of(notebook_grader: str, sources) -> dict:
     """What, besides the submission, decides a grade: the tests and the grader.
@@ -79,6 +81,6 @@ def settings_of(notebook_grader: str, sources) -> dict:
     `--retry-errors` regrades the submissions that hit them.
     """
     return {
-        "grader": notebook_grader,
+        "grader": fingerprint_name(notebook_grader),
         "sources": [[c.grade_id, c.checksum, c.points] for source in sources for c in source.cells],
     }

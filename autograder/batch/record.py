@@ -13,7 +13,7 @@ from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 from sqlalchemy.exc import SAWarning
 
-from .results import SubmissionResult
+from autograder.results import SubmissionResult
 
 
 def record(gradebook: Gradebook, result: SubmissionResult) -> None:

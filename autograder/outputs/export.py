@@ -23,9 +23,9 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .class_results import ClassResults, Submission, load_class
-from .course import AutograderError, Course
-from .results import write_text_atomically
+from autograder.course import AutograderError, Course
+from autograder.outputs.class_results import ClassResults, Submission, load_class
+from autograder.results import write_text_atomically
 
 IDENTITY_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Email address"]
 # Moodle finds the worksheet's columns, and reads "Participant N", in the uploader's language

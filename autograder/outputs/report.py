@@ -9,7 +9,6 @@ or grading (tampering, timeouts, kernel deaths, unreadable notebooks).
 from __future__ import annotations
 
 import datetime
-import json
 import os
 import re
 import statistics
@@ -19,11 +18,12 @@ from pathlib import Path
 
 from matplotlib.ticker import MaxNLocator
 
-from .class_results import ClassResults, load_class
-from .course import AutograderError, Course
-from .results import PASSED, write_text_atomically
-from .templates import render
-from .templates.report import REPORT
+from autograder.course import AutograderError, Course
+from autograder.intake.manifest import Manifest
+from autograder.outputs.class_results import ClassResults, load_class
+from autograder.outputs.templates import render
+from autograder.outputs.templates.report import REPORT
+from autograder.results import PASSED, write_text_atomically
 
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?(?:e[-+]?\d+)?")
 
@@ -113,11 +113,9 @@ def frequent_failures(results: ClassResults, top: int) -> list[dict]:
 def _class_problems(course: Course, assignments: list[str]) -> list[str]:
     problems = []
     for assignment in assignments:
-        manifest = course.grading_dir / assignment / "collect.json"
-        if manifest.is_file():
-            data = json.loads(manifest.read_text(encoding="utf-8"))
-            problems += [f"{assignment}: {p['message']}" for p in data.get("problems", [])]
-            problems += [f"{assignment}: {m} no ha entregado" for m in data.get("missing", [])]
+        manifest = Manifest.read(course, assignment)
+        problems += [f"{assignment}: {p['message']}" for p in manifest.problems]
+        problems += [f"{assignment}: {m} no ha entregado" for m in manifest.missing]
     return problems
 
 

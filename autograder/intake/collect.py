@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime
 import difflib
 import io
-import json
 import os
 import re
 import zipfile
@@ -25,11 +24,12 @@ from pathlib import Path, PurePosixPath
 
 from nbgrader.api import Gradebook
 
-from . import messages
-from .course import AutograderError, Course
-from .notebook_file import parse_notebook
-from .results import Problem, write_json_atomically
-from .roster import Person, Roster, safe_id, split_name
+from autograder import messages
+from autograder.course import AutograderError, Course
+from autograder.intake.manifest import Manifest
+from autograder.intake.roster import Person, Roster, safe_id, split_name
+from autograder.notebook.notebook_file import parse_notebook
+from autograder.results import Problem
 
 MOODLE_FOLDER = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_?$")
 MOODLE_FLAT_FILE = re.compile(
@@ -309,18 +309,12 @@ def _register_students(course: Course, students: list[Collected]) -> None:
 
 
 def _save_manifest(course: Course, report: CollectReport) -> None:
-    """Merge into grading/<assignment>/collect.json (a second zip adds late submissions)."""
-    path = course.grading_dir / report.assignment / "collect.json"
-    manifest = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    students = manifest.get("students", {})
+    """Merge into the manifest (a second zip adds late submissions)."""
+    manifest = Manifest.read(course, report.assignment)
     for collected in report.students:
-        students[collected.student] = asdict(collected)
-    manifest.update(
-        assignment=report.assignment,
-        source=report.source,
-        collected_at=datetime.datetime.now().isoformat(timespec="seconds"),
-        students=students,
-        problems=[asdict(p) for p in report.problems],
-        missing=report.missing,
-    )
-    write_json_atomically(path, manifest)
+        manifest.students[collected.student] = asdict(collected)
+    manifest.source = report.source
+    manifest.collected_at = datetime.datetime.now().isoformat(timespec="seconds")
+    manifest.problems = [asdict(p) for p in report.problems]
+    manifest.missing = report.missing
+    manifest.write(course)

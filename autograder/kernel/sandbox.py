@@ -13,8 +13,8 @@ It has no network (`--unshare-net`), so the kernel talks to the grader over unix
 IPC transport) in a short folder bound into the sandbox, and its own process list
 (`--unshare-pid`): it sees no other process, and when bwrap dies (the whole group is killed at
 the end of each notebook) everything in the sandbox dies with it, even a child that left the
-process group. Where `bwrap` is missing (macOS, Windows,
-a Linux without the package) grading goes on unsandboxed with a warning: see `status()`.
+process group. Where `bwrap` is missing (macOS, Windows, a Linux without the package) grading
+goes on unsandboxed with a warning: see `bwrap_path()` and `WARNING`.
 
 `wrap` uses only the standard library: the kernel launcher calls it before every kernel.
 """
@@ -57,12 +57,18 @@ def project_secrets() -> list[Path]:
     return found
 
 
+def autograder_package() -> Path:
+    """The autograder package folder (this file sits in its kernel/ subpackage)."""
+    import autograder
+
+    return Path(autograder.__file__).resolve().parent
+
+
 def specification(course_dir: Path, workdir: Path, socket_dir: Path) -> dict:
     hide = [Path(course_dir).resolve(), *project_secrets()]
     # Python, its packages and the autograder: the kernel needs them, even under /tmp (a clone
     # or a virtual environment there), which the sandbox otherwise replaces by an empty one.
-    needed = [Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(),
-              Path(__file__).resolve().parent]
+    needed = [Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), autograder_package()]
     # A folder holding what the kernel needs to run (say, a course inside the project) stays.
     hide = [str(p) for p in hide if not any(n == p or p in n.parents for n in needed)]
     return {"hide": hide, "needed": [str(p) for p in needed],

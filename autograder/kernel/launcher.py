@@ -1,4 +1,4 @@
-"""Start a grading kernel under resource limits: `python -m autograder.kernel_launcher -- CMD...`.
+"""Start a grading kernel under resource limits: `python -m autograder.kernel.launcher -- CMD...`.
 
 The grading worker puts this in front of the kernel's own command (see `kernel.py`). It applies the
 limits to itself and then becomes the kernel with `exec`, so the limits, the process group and the
@@ -30,7 +30,7 @@ import resource
 import signal
 import sys
 
-from autograder.sandbox import SANDBOX_VARIABLE, wrap
+from autograder.kernel.sandbox import SANDBOX_VARIABLE, wrap
 
 MEMORY_VARIABLE = "AUTOGRADER_MAX_MEMORY_MB"
 CPU_VARIABLE = "AUTOGRADER_MAX_CPU_SECONDS"
@@ -116,7 +116,7 @@ def die_with_parent() -> None:
 
 def main(argv: list[str]) -> None:
     if "--" not in argv or argv.index("--") == len(argv) - 1:
-        sys.exit("usage: python -m autograder.kernel_launcher -- KERNEL COMMAND...")
+        sys.exit("usage: python -m autograder.kernel.launcher -- KERNEL COMMAND...")
     command = argv[argv.index("--") + 1:]
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crashing kernel leaves no core file
     megabytes = os.environ.pop(MEMORY_VARIABLE, "")

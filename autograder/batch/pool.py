@@ -1,10 +1,10 @@
 """Run grading jobs on N worker processes; hand every outcome to the caller's thread.
 
-One thread per slot feeds its worker (`python -m autograder.worker`) one job at a time and waits
-for the answer with a deadline. A worker that misses the deadline or dies is killed with its whole
-process group and its kernel's, its job is reported as lost, and a fresh worker takes the next job:
-one bad submission never stops the batch. Outcomes arrive on one queue, so a single thread (the
-caller's) writes the gradebook.
+One thread per slot feeds its worker (`python -m autograder.batch.worker`) one job at a time and
+waits for the answer with a deadline. A worker that misses the deadline or dies is killed with its
+whole process group and its kernel's, its job is reported as lost, and a fresh worker takes the
+next job: one bad submission never stops the batch. Outcomes arrive on one queue, so a single
+thread (the caller's) writes the gradebook.
 """
 
 from __future__ import annotations
@@ -20,18 +20,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .kernel import kernel_pidfile, kill_process_group
+from autograder.batch.job import GradingJob
+from autograder.kernel.manager import kernel_pidfile, kill_process_group
 
 
 @dataclass
 class Outcome:
-    job: dict
+    job: GradingJob
     ok: bool
     reason: str = ""  # why the job was lost, for the student's feedback (Spanish)
 
 
 class WorkerProcess:
-    """One `python -m autograder.worker` in its own process group."""
+    """One `python -m autograder.batch.worker` in its own process group."""
 
     def __init__(self, log_path: Path):
         self.log_path = log_path
@@ -41,7 +42,7 @@ class WorkerProcess:
     def start(self) -> None:
         log = open(self.log_path, "a", encoding="utf-8")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "autograder.worker"],
+            [sys.executable, "-m", "autograder.batch.worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=log,
@@ -59,11 +60,11 @@ class WorkerProcess:
             replies.put(line)
         replies.put(None)  # the worker exited
 
-    def run(self, job: dict, deadline: float) -> Outcome:
+    def run(self, job: GradingJob, deadline: float) -> Outcome:
         if self.process is None or self.process.poll() is not None:
             self.start()
         try:
-            self.process.stdin.write(json.dumps(job) + "\n")
+            self.process.stdin.write(job.to_line() + "\n")
             self.process.stdin.flush()
             line = self.replies.get(timeout=deadline)
         except (BrokenPipeError, OSError):
@@ -79,11 +80,11 @@ class WorkerProcess:
             return Outcome(job, False, f"error del corrector: {reply.get('error', '')[-300:]}")
         return Outcome(job, True)
 
-    def kill(self, job: dict | None = None) -> None:
+    def kill(self, job: GradingJob | None = None) -> None:
         # may run in the main thread (Ctrl-C) while the slot thread uses the worker: local refs
         process, self.process = self.process, None
         if job is not None:
-            kill_process_group(kernel_pidfile(job["scratch"], job["student"]))
+            kill_process_group(kernel_pidfile(job.scratch, job.student))
         if process is not None and process.poll() is None:
             try:
                 os.killpg(process.pid, signal.SIGKILL)

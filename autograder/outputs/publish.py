@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from .export import Exported, export
-from .feedback import FeedbackPages, feedback
-from .report import Report, report
+from autograder.outputs.export import Exported, export
+from autograder.outputs.feedback import FeedbackPages, feedback
+from autograder.outputs.report import Report, report
 
 
 @dataclass

@@ -16,9 +16,10 @@ import re
 
 from nbformat import NotebookNode
 
-from . import messages
-from .results import Problem
-from .source import SourceNotebook
+from autograder import messages
+from autograder.notebook.notebook_file import cell_grade_id
+from autograder.notebook.source import SourceNotebook
+from autograder.results import Problem
 
 # What is flagged ------------------------------------------------------------------------------
 
@@ -81,7 +82,7 @@ def suspicious_code(nb: NotebookNode, source: SourceNotebook) -> list[Problem]:
     for number, cell in enumerate(nb.cells, start=1):
         if cell.get("cell_type") != "code":
             continue
-        grade_id = _grade_id(cell)
+        grade_id = cell_grade_id(cell) or ""
         original = source.cell(grade_id) if grade_id else None
         if original is not None and original.locked:
             continue  # the instructor's cell: nbgrader puts its source back before it runs
@@ -99,12 +100,6 @@ def findings(code: str, depth: int = 0) -> list[str]:
     except Exception:  # noqa: BLE001 - a syntax error, or a cell too deep or odd to parse
         found = _text_findings(python)
     return list(dict.fromkeys(found))
-
-
-def _grade_id(cell: NotebookNode) -> str:
-    metadata = cell.get("metadata", {}).get("nbgrader")
-    grade_id = metadata.get("grade_id") if isinstance(metadata, dict) else None
-    return grade_id if isinstance(grade_id, str) else ""
 
 
 def _text(source) -> str:

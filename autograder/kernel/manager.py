@@ -14,23 +14,23 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
-from .kernel_launcher import (
+from autograder.kernel.launcher import (
     CPU_VARIABLE,
     MEMORY_VARIABLE,
     PIDFILE_VARIABLE,
     PROCESSES_VARIABLE,
     kernel_cgroup,
 )
-from .observation import OUTSIDE_VARIABLE
-from .sandbox import SANDBOX_VARIABLE
+from autograder.kernel.sandbox import SANDBOX_VARIABLE
+from autograder.observation import OUTSIDE_VARIABLE
 
 
 class LimitedKernelManager(AsyncKernelManager):
-    """Starts the kernel through `python -m autograder.kernel_launcher` (limits, pidfile)."""
+    """Starts the kernel through `python -m autograder.kernel.launcher` (limits, pidfile)."""
 
     def format_kernel_cmd(self, extra_arguments=None):
         command = super().format_kernel_cmd(extra_arguments)
-        return [sys.executable, "-m", "autograder.kernel_launcher", "--", *command]
+        return [sys.executable, "-m", "autograder.kernel.launcher", "--", *command]
 
 
 def kernel_environment(

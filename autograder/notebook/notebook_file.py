@@ -7,8 +7,8 @@ import json
 import nbformat
 from nbformat import NotebookNode
 
-from . import messages
-from .results import Problem
+from autograder import messages
+from autograder.results import Problem
 
 
 def parse_notebook(data: bytes, name: str) -> tuple[NotebookNode | None, Problem | None]:
@@ -35,3 +35,11 @@ def parse_notebook(data: bytes, name: str) -> tuple[NotebookNode | None, Problem
         if cell.get("cell_type") == "code":
             cell.setdefault("outputs", [])
     return nb, None
+
+
+def cell_grade_id(cell) -> str | None:
+    """A cell's nbgrader grade_id; None when it has none or its nbgrader metadata is no dict."""
+    metadata = cell.get("metadata", {}).get("nbgrader")
+    if not isinstance(metadata, dict) or metadata.get("grade_id") is None:
+        return None
+    return str(metadata["grade_id"])

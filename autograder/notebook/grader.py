@@ -6,14 +6,18 @@
 
 - a notebook that is not JSON, not a notebook, or whose metadata cannot be repaired gets zero
   points with a message, instead of an error in the log and no grade at all;
-- removed, duplicated and edited cells are put right first and reported (`tampering.py`);
-- the kernel runs under a memory limit, and the whole notebook under a time budget on top of the
-  per-cell timeout; when the kernel dies or the budget runs out, the cells that never ran score
-  zero (nbgrader would give full marks to a test cell without output) and the feedback says why.
+- removed, duplicated, edited and moved cells are put right first and reported (`tampering.py`),
+  and code reaching for the grader is flagged (`suspicious.py`);
+- hidden test cells are judged here, outside the student's kernel, from the observations they
+  published (`verdicts.py`): their own output and errors play no part;
+- the kernel runs in the sandbox (`autograder/kernel/`) under a memory limit, and the whole
+  notebook under a time budget on top of the per-cell timeout; when the kernel dies or the budget
+  runs out, the cells that never ran score zero (nbgrader would give full marks to a test cell
+  without output) and the feedback says why.
 
-It writes nothing to the gradebook: the caller records the returned results. Another grader — one
-that judges outside the student's kernel, for instance — can replace it: anything with the same
-signature can be named with `autograder grade --notebook-grader module:function`.
+It writes nothing to the gradebook: the caller records the returned results. Another grader can
+replace it: anything with the same signature can be named with
+`autograder grade --notebook-grader module:function`.
 """
 
 from __future__ import annotations
@@ -45,10 +49,16 @@ from nbgrader.preprocessors import (
 )
 from traitlets.config import Config
 
-from . import messages, sandbox
-from .kernel import kernel_environment, kernel_pidfile, kill_process_group
-from .notebook_file import parse_notebook
-from .results import (
+from autograder import messages
+from autograder.kernel import sandbox
+from autograder.kernel.manager import kernel_environment, kernel_pidfile, kill_process_group
+from autograder.notebook.limits import Limits
+from autograder.notebook.notebook_file import cell_grade_id, parse_notebook
+from autograder.notebook.source import SourceNotebook
+from autograder.notebook.suspicious import suspicious_code
+from autograder.notebook.tampering import repair_cells
+from autograder.notebook.verdicts import judge_cell, reported_properties
+from autograder.results import (
     FAILED,
     MANUAL,
     NOT_RUN,
@@ -59,26 +69,6 @@ from .results import (
     Problem,
     write_text_atomically,
 )
-from .source import SourceNotebook
-from .suspicious import suspicious_code
-from .tampering import repair_cells
-from .verdicts import judge_cell, reported_properties
-
-
-@dataclass
-class Limits:
-    """How long and how much one submission may take."""
-
-    cell_timeout: int = 300  # seconds per cell (nbgrader's Execute.timeout)
-    notebook_budget: int = 900  # seconds for the whole notebook, kernel start included
-    max_memory_mb: int = 4096  # kernel data segment; 0 = no limit
-    kernel_threads: int = 1  # cores each kernel's numerical libraries may use; 0 = their default
-    max_processes: int = 512  # processes and threads of a kernel and its children; 0 = no cap
-
-    @property
-    def max_cpu_seconds(self) -> int:
-        """CPU seconds per kernel process: room for its threads within the notebook budget."""
-        return 2 * self.notebook_budget if self.notebook_budget else 0
 
 
 @dataclass
@@ -185,7 +175,7 @@ def _executor_config(task: NotebookTask, socket_dir: Path | None) -> Config:
     # set on the subclass: nbconvert re-reads config each time preprocess() is called
     config.GradingExecute.timeout = task.limits.cell_timeout
     config.GradingExecute.interrupt_on_timeout = True
-    config.GradingExecute.kernel_manager_class = "autograder.kernel.LimitedKernelManager"
+    config.GradingExecute.kernel_manager_class = "autograder.kernel.manager.LimitedKernelManager"
     return config
 
 
@@ -219,7 +209,7 @@ def _execute(nb: NotebookNode, task: NotebookTask, problems: list[Problem]) -> R
         run = _stopped(nb, task, executor.running_cell, budget_spent.is_set(), problems)
     except CellTimeoutError:  # the kernel ignored the interrupt (SIGINT masked, stuck in C code)
         index = executor.running_cell or 0
-        grade_id = _grade_id(nb.cells[index]) if index < len(nb.cells) else ""
+        grade_id = cell_grade_id(nb.cells[index]) or "" if index < len(nb.cells) else ""
         problems.append(messages.unresponsive(task.notebook, grade_id, task.limits.cell_timeout))
         run = Run(index, messages.TIMEOUT.format(seconds=task.limits.cell_timeout))
     except Exception as error:  # a grader fault must not lose the student's result
@@ -245,7 +235,7 @@ def _course_folder(task: NotebookTask) -> Path:
 
 def _stopped(nb, task, index, budget_spent, problems) -> Run:
     index = index or 0
-    grade_id = _grade_id(nb.cells[index]) if index < len(nb.cells) else ""
+    grade_id = cell_grade_id(nb.cells[index]) or "" if index < len(nb.cells) else ""
     number = index + 1
     if budget_spent:
         problems.append(
@@ -266,15 +256,10 @@ def _finish(nb: NotebookNode, task: NotebookTask) -> NotebookNode:
 
 # Scoring -------------------------------------------------------------------------------------
 
-def _grade_id(cell: NotebookNode) -> str:
-    metadata = cell.get("metadata", {}).get("nbgrader", {})
-    return metadata.get("grade_id", "") if isinstance(metadata, dict) else ""
-
-
 def _score(nb, task, run: Run, problems: list[Problem]):
     cells, comments = [], {}
     for index, cell in enumerate(nb.cells):
-        grade_id = _grade_id(cell)
+        grade_id = cell_grade_id(cell) or ""
         if utils.is_solution(cell) or utils.is_task(cell):
             unchanged = cell.metadata.nbgrader.get("checksum") == utils.compute_checksum(cell)
             comments[grade_id] = "No response." if unchanged and not utils.is_task(cell) else None
@@ -347,14 +332,12 @@ def _execution_problems(nb: NotebookNode, task: NotebookTask) -> list[Problem]:
     problems = []
     for cell in nb.cells:
         names = {o.ename for o in cell.get("outputs", []) if o.output_type == "error"}
+        grade_id, limits = cell_grade_id(cell) or "", task.limits
         if "CellTimeoutError" in names:
+            problems.append(messages.cell_timeout(task.notebook, grade_id, limits.cell_timeout))
+        elif "MemoryError" in names and limits.max_memory_mb:
             problems.append(
-                messages.cell_timeout(task.notebook, _grade_id(cell), task.limits.cell_timeout)
-            )
-        elif "MemoryError" in names and task.limits.max_memory_mb:
-            problems.append(
-                messages.memory_exhausted(task.notebook, _grade_id(cell), task.limits.max_memory_mb)
-            )
+                messages.memory_exhausted(task.notebook, grade_id, limits.max_memory_mb))
     return problems
 
 

@@ -16,9 +16,10 @@ import nbformat
 from nbformat import NotebookNode
 from nbgrader.preprocessors import ClearHiddenTests
 
-from . import messages
-from .results import Problem
-from .source import SourceCell, SourceNotebook
+from autograder import messages
+from autograder.notebook.notebook_file import cell_grade_id
+from autograder.notebook.source import SourceCell, SourceNotebook
+from autograder.results import Problem
 
 _FIELDS = ("grade", "solution", "locked", "task")
 
@@ -35,18 +36,13 @@ def repair_cells(nb: NotebookNode, source: SourceNotebook) -> list[Problem]:
     return problems
 
 
-def _grade_id(cell: NotebookNode) -> str | None:
-    metadata = cell.get("metadata", {}).get("nbgrader")
-    return metadata.get("grade_id") if isinstance(metadata, dict) else None
-
-
 def _drop_foreign_metadata(nb: NotebookNode, source: SourceNotebook) -> list[Problem]:
     """nbgrader metadata that is not a dict, has no id, or names a cell the source lacks."""
     problems = []
     for cell in nb.cells:
         if "nbgrader" not in cell.get("metadata", {}):
             continue
-        grade_id = _grade_id(cell)
+        grade_id = cell_grade_id(cell)
         if grade_id is not None and source.cell(grade_id) is not None:
             continue
         metadata = cell.metadata.nbgrader
@@ -61,7 +57,7 @@ def _deduplicate(nb: NotebookNode, notebook: str) -> list[Problem]:
     """Keep the last copy of each cell id, as nbgrader's DeduplicateIds does, and say so."""
     positions: dict[str, list[int]] = {}
     for index, cell in enumerate(nb.cells):
-        grade_id = _grade_id(cell)
+        grade_id = cell_grade_id(cell)
         if grade_id is not None:
             positions.setdefault(grade_id, []).append(index)
     problems = []
@@ -76,7 +72,7 @@ def _deduplicate(nb: NotebookNode, notebook: str) -> list[Problem]:
 def _restore_metadata(nb: NotebookNode, source: SourceNotebook) -> list[Problem]:
     problems = []
     for cell in nb.cells:
-        grade_id = _grade_id(cell)
+        grade_id = cell_grade_id(cell)
         if grade_id is None:
             continue
         original = source.cell(grade_id)
@@ -131,7 +127,7 @@ def _check_locked_sources(nb: NotebookNode, source: SourceNotebook) -> list[Prob
     """Report edited locked cells; nbgrader's OverwriteCells puts their source back."""
     problems = []
     for cell in nb.cells:
-        grade_id = _grade_id(cell)
+        grade_id = cell_grade_id(cell)
         original = source.cell(grade_id) if grade_id else None
         if original is None or not original.locked:
             continue
@@ -149,8 +145,8 @@ def _restore_order(nb: NotebookNode, source: SourceNotebook) -> list[Problem]:
     after its nearest predecessor, as a missing one would.
     """
     order = {cell.grade_id: index for index, cell in enumerate(source.cells)}
-    placed = [(index, order[_grade_id(cell)]) for index, cell in enumerate(nb.cells)
-              if _grade_id(cell) in order]
+    placed = [(index, order[cell_grade_id(cell)]) for index, cell in enumerate(nb.cells)
+              if cell_grade_id(cell) in order]
     kept = _heaviest_ordered_run(
         [rank for _, rank in placed],
         [2 if source.cells[rank].solution else 1 for _, rank in placed],
@@ -188,7 +184,7 @@ def _heaviest_ordered_run(ranks: list[int], weights: list[int]) -> set[int]:
 
 def _restore_missing(nb: NotebookNode, source: SourceNotebook) -> list[Problem]:
     """Put back missing test and locked cells after their nearest surviving predecessor."""
-    present = {_grade_id(cell) for cell in nb.cells} - {None}
+    present = {cell_grade_id(cell) for cell in nb.cells} - {None}
     problems = []
     for order, original in enumerate(source.cells):
         if original.grade_id in present:
@@ -206,7 +202,7 @@ def _restore_missing(nb: NotebookNode, source: SourceNotebook) -> list[Problem]:
 
 
 def _insert_position(nb: NotebookNode, source: SourceNotebook, order: int) -> int:
-    ids = [_grade_id(cell) for cell in nb.cells]
+    ids = [cell_grade_id(cell) for cell in nb.cells]
     for previous in reversed(source.cells[:order]):
         if previous.grade_id in ids:
             return ids.index(previous.grade_id) + 1

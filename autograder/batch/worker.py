@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import importlib
+import json
 import os
 import queue
 import shutil
@@ -23,19 +24,19 @@ import time
 import traceback
 from pathlib import Path
 
-from .course import Course
-from .kernel import kernel_pidfile, kill_process_group
-from .notebook_grader import Limits, NotebookTask
-from .results import Problem, SubmissionResult
-from .source import SourceNotebook
-from .verdicts import prepare_in_background
-
-DEFAULT_NOTEBOOK_GRADER = "autograder.notebook_grader:grade_notebook"
+from autograder.batch.job import GradingJob, canonical_grader
+from autograder.course import Course
+from autograder.kernel.manager import kernel_pidfile, kill_process_group
+from autograder.notebook.grader import NotebookTask
+from autograder.notebook.limits import Limits
+from autograder.notebook.source import SourceNotebook
+from autograder.notebook.verdicts import prepare_in_background
+from autograder.results import Problem, SubmissionResult
 
 
 def load_grader(dotted: str):
     """`package.module:function` -> the function."""
-    module_name, _, function_name = dotted.partition(":")
+    module_name, _, function_name = canonical_grader(dotted).partition(":")
     return getattr(importlib.import_module(module_name), function_name or "grade_notebook")
 
 
@@ -75,23 +76,23 @@ def read_timestamp(course: Course, assignment: str, student: str) -> str | None:
     return path.read_text(encoding="utf-8").strip() or None
 
 
-def grade_submission(job: dict) -> SubmissionResult:
-    """Grade every notebook of one student's assignment (see `grade.py` for the job's fields)."""
+def grade_submission(job: GradingJob) -> SubmissionResult:
+    """Grade every notebook of one student's assignment."""
     started = time.monotonic()
-    course = Course.open(job["course_dir"])
-    assignment, student = job["assignment"], job["student"]
-    grade_notebook = load_grader(job.get("notebook_grader") or DEFAULT_NOTEBOOK_GRADER)
-    limits = Limits(**job["limits"])
+    course = Course.open(job.course_dir)
+    assignment, student = job.assignment, job.student
+    grade_notebook = load_grader(job.notebook_grader)
+    limits = Limits(**job.limits)
     workdir = prepare_workdir(course, assignment, student)
     submitted = course.submitted_dir / student / assignment
     result = SubmissionResult(
         assignment,
         student,
-        job["fingerprint"],
-        problems=[Problem(**p) for p in job.get("problems", [])],
+        job.fingerprint,
+        problems=[Problem(**p) for p in job.problems],
         timestamp=read_timestamp(course, assignment, student),
     )
-    for source_json in job["sources"]:
+    for source_json in job.sources:
         source = SourceNotebook.from_json(source_json)
         task = NotebookTask(
             assignment=assignment,
@@ -101,10 +102,10 @@ def grade_submission(job: dict) -> SubmissionResult:
             workdir=str(workdir),
             output_path=str(workdir / f"{source.name}.ipynb"),
             source=source,
-            db_url=job["db_url"],
+            db_url=job.db_url,
             config=course.config,
             limits=limits,
-            scratch=job["scratch"],
+            scratch=job.scratch,
             course_dir=str(course.root),
         )
         graded = grade_notebook(task)
@@ -122,7 +123,7 @@ class _Jobs:
 
     def __init__(self):
         self.queue: queue.Queue = queue.Queue()
-        self.current: dict | None = None
+        self.current: GradingJob | None = None
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
@@ -131,28 +132,26 @@ class _Jobs:
                 self.queue.put(line)
         # the main process is gone or done: stop now, with the kernel of any job in progress
         if self.current is not None:
-            kill_process_group(kernel_pidfile(self.current["scratch"], self.current["student"]))
+            kill_process_group(kernel_pidfile(self.current.scratch, self.current.student))
             os._exit(3)
         self.queue.put(None)
 
 
 def main() -> None:
-    import json
-
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # stray prints (nbgrader, student code echoes) must not break the protocol
     jobs = _Jobs()
     while (line := jobs.queue.get()) is not None:
-        job = json.loads(line)
+        job = GradingJob.from_line(line)
         jobs.current = job
-        if not job.get("notebook_grader") or job["notebook_grader"] == DEFAULT_NOTEBOOK_GRADER:
-            prepare_in_background(job["sources"])
+        if job.uses_default_grader:
+            prepare_in_background(job.sources)
         try:
-            grade_submission(job).save(Path(job["result_path"]))
-            reply = {"id": job["id"], "ok": True}
+            grade_submission(job).save(Path(job.result_path))
+            reply = {"id": job.id, "ok": True}
         except Exception:
             traceback.print_exc()
-            reply = {"id": job["id"], "ok": False, "error": traceback.format_exc(limit=3)}
+            reply = {"id": job.id, "ok": False, "error": traceback.format_exc(limit=3)}
         jobs.current = None
         replies.write(json.dumps(reply) + "\n")
 

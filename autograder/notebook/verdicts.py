@@ -15,7 +15,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 
-from .observation import MIME_TYPE, ObservationError, decode, encode
+from autograder.observation import MIME_TYPE, ObservationError, decode, encode
 
 REPORT_CALL = re.compile(r"""\breport\(\s*["'](\w+)["']""")
 MAX_PAYLOAD_CHARACTERS = 20_000_000
@@ -53,7 +53,7 @@ def _payloads(cell) -> dict[str, object]:
 
 
 def _judge_property(name: str, payload) -> list[str]:
-    from .checks import registry  # imports Keras: only when a notebook has hidden tests
+    from autograder.checks import registry  # imports Keras: only when a notebook has hidden tests
 
     prop = registry.find(name)
     if payload is None:
@@ -87,7 +87,7 @@ _expected_lock = threading.Lock()  # one computation at a time: they share Keras
 
 def expected_observation(name: str) -> dict:
     """The reference's observation, through the same JSON round trip as the student's."""
-    from .checks import registry
+    from autograder.checks import registry
 
     with _expected_lock:
         if name not in _expected_cache:

@@ -8,14 +8,15 @@ participant numbers and folders) from the gradebook and the collect manifest.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from .course import AutograderError, Course
-from .results import FAILED, MANUAL, NOT_RUN, PARTIAL, PASSED, Problem, SubmissionResult
-from .source import read_source_notebooks
+from autograder.batch.state import result_file
+from autograder.course import AutograderError, Course
+from autograder.intake.manifest import Manifest
+from autograder.notebook.source import read_sources_in_order
+from autograder.results import FAILED, MANUAL, NOT_RUN, PARTIAL, PASSED, Problem, SubmissionResult
 
 
 @dataclass
@@ -81,14 +82,12 @@ def load_class(course: Course, assignments: list[str] | None = None) -> ClassRes
         }
         tests, submissions = {}, []
         for assignment in chosen:
-            sources = read_source_notebooks(course.db_url, assignment)
-            for source in sources:
-                source.order_like(course.source_dir / assignment / f"{source.name}.ipynb")
+            sources = read_sources_in_order(course, assignment)
             tests[assignment] = [
                 (s.name, cell.grade_id, cell.points or 0.0) for s in sources
                 for cell in s.graded_cells
             ]
-            manifest = _manifest(course, assignment)
+            manifest = Manifest.read(course, assignment)
             for student in sorted(students):
                 try:
                     stored = gradebook.find_submission(assignment, student)
@@ -100,22 +99,15 @@ def load_class(course: Course, assignments: list[str] | None = None) -> ClassRes
     return ClassResults(chosen, tests, submissions, students)
 
 
-def _manifest(course: Course, assignment: str) -> dict:
-    path = course.grading_dir / assignment / "collect.json"
-    if not path.is_file():
-        return {}
-    return json.loads(path.read_text(encoding="utf-8")).get("students", {})
-
-
 def _submission(course, stored, tests, person, manifest) -> Submission:
     assignment, student = stored.assignment.name, stored.student.id
-    result_path = course.grading_dir / assignment / "results" / f"{student}.json"
+    result_path = result_file(course.grading_dir / assignment, student)
     result = SubmissionResult.load(result_path) if result_path.is_file() else None
     verdicts = {
         (nb.name, cell.grade_id): cell for nb in (result.notebooks if result else [])
         for cell in nb.cells
     }
-    collected = manifest.get(student, {})
+    collected = manifest.student(student)
     name = " ".join(p for p in (person["first_name"], person["last_name"]) if p)
     submission = Submission(
         student, assignment, name or collected.get("name", ""),

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
-from .course import AutograderError
+from autograder.course import AutograderError
 
 
 @dataclass
@@ -90,10 +90,18 @@ def read_source_notebooks(db_url: str, assignment: str) -> list[SourceNotebook]:
                 f"assignment {assignment!r} is not in the gradebook: "
                 f"run `autograder release {assignment}` first"
             ) from None
-        return [_read_notebook(gradebook, assignment, nb) for nb in stored.notebooks]
+        return [_read_notebook(assignment, nb) for nb in stored.notebooks]
 
 
-def _read_notebook(gradebook: Gradebook, assignment: str, notebook) -> SourceNotebook:
+def read_sources_in_order(course, assignment: str) -> list[SourceNotebook]:
+    """The gradebook's notebooks of `assignment`, cells in the order of the source files."""
+    sources = read_source_notebooks(course.db_url, assignment)
+    for source in sources:
+        source.order_like(course.source_dir / assignment / f"{source.name}.ipynb")
+    return sources
+
+
+def _read_notebook(assignment: str, notebook) -> SourceNotebook:
     grades = {cell.name: cell for cell in notebook.grade_cells}
     tasks = {cell.name: cell for cell in notebook.task_cells}
     solutions = {cell.name for cell in notebook.solution_cells}

@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from .course import AutograderError
+from autograder.course import AutograderError
 
 _COLUMNS = {
     "id": ("id", "student_id", "studentid", "username", "idnumber", "id number", "usuario"),

@@ -14,7 +14,7 @@ from pathlib import Path
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
-from .course import AutograderError, Course
+from autograder.course import AutograderError, Course
 
 
 @dataclass
