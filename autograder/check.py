@@ -24,8 +24,9 @@ from nbgrader.preprocessors import ClearHiddenTests
 
 from autograder import messages
 from autograder.course import AutograderError
+from autograder.results import FAILED, MANUAL, NOT_RUN, PASSED
 
-PASSED, FAILED, HIDDEN_ONLY, MANUAL, NOT_RUN = "passed", "failed", "hidden", "manual", "not_run"
+HIDDEN_ONLY = "hidden"  # a test cell with hidden tests only: nothing to run before handing in
 _SYMBOLS = {PASSED: "✓", FAILED: "✗", HIDDEN_ONLY: "·", MANUAL: "✎", NOT_RUN: "?"}
 _COMMENT_OR_BLANK = re.compile(r"^\s*(#.*)?$")
 

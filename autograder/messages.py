@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from autograder import results
 from autograder.results import Problem
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -48,6 +49,21 @@ def renamed_notebook(original: str, expected: str) -> Problem:
 
 def not_in_roster(folder: str) -> Problem:
     return Problem("not_in_roster", f"La entrega «{folder}» no corresponde a nadie de la lista.")
+
+
+def duplicate_student(earlier: str, later: str, student: str) -> Problem:
+    return Problem(
+        "duplicate_student",
+        f"Las carpetas «{earlier}» y «{later}» son del mismo estudiante ({student}); "
+        "se usa la más reciente.",
+    )
+
+
+def outside_folder(name: str) -> Problem:
+    return Problem(
+        "outside_folder",
+        f"El archivo «{name}» no está en la carpeta de ningún estudiante; se ha ignorado.",
+    )
 
 
 # Reading the notebook --------------------------------------------------------------------------
@@ -237,6 +253,25 @@ def worker_lost(reason: str) -> Problem:
 
 # Cell-level messages ---------------------------------------------------------------------------
 
+# Why a grading worker was lost (the reason inside `worker_lost`)
+WORKER_DEADLINE = "superó el tiempo máximo de {seconds:.0f} s"
+WORKER_DIED = "el proceso corrector terminó inesperadamente"
+WORKER_ERROR = "error del corrector: {detail}"
+
+# Why a cell did not run (the reason inside NOT_RUN)
+GRADER_FAILED_HERE = "el corrector falló en esta celda"
+BUDGET_SPENT_HERE = "se agotó el tiempo total del cuaderno durante esta celda"
+KERNEL_DIED_HERE = "el proceso de Python se detuvo durante esta celda"
+
+# Verdicts on hidden tests that could not be judged (after the property's summary)
+NO_OBSERVATION = ("{summary}: la prueba oculta no llegó a entregar su resultado al corrector "
+                  "(¿falló antes esta celda, o se detuvo el cuaderno?)")
+INVALID_OBSERVATION = "{summary}: el resultado entregado al corrector no es válido{detail}"
+MISSHAPEN_OBSERVATION = ("{summary}: el resultado entregado al corrector no tiene la forma "
+                         "esperada ({error})")
+OBSERVATION_TOO_LARGE = "la observación es demasiado grande"
+OBSERVATION_NOT_A_DICT = "la observación debe ser un diccionario"
+
 NOT_RUN = "No se ejecutó: {reason}."
 NO_ANSWER = "Sin respuesta: la celda está como en el enunciado."
 TIMEOUT = "La celda no terminó en {seconds} s y se interrumpió."
@@ -246,4 +281,14 @@ MEMORY_HINT = " (límite de memoria: {limit_mb} MB)"
 ERROR_HINTS = {
     "NotImplementedError": "todavía no has completado el código que usa esta prueba",
     "AssertionError": "una comprobación de la prueba no se cumple",
+}
+
+
+# How each cell status reads in the feedback page and the report
+STATUS_LABELS = {
+    results.PASSED: "Superada",
+    results.PARTIAL: "Parcial",
+    results.FAILED: "No superada",
+    results.NOT_RUN: "No ejecutada",
+    results.MANUAL: "Corrección manual pendiente",
 }

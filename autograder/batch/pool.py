@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder import messages
 from autograder.batch.job import GradingJob
 from autograder.kernel.manager import kernel_pidfile, kill_process_group
 
@@ -71,13 +72,14 @@ class WorkerProcess:
             line = None
         except queue.Empty:
             self.kill(job)
-            return Outcome(job, False, f"superó el tiempo máximo de {deadline:.0f} s")
+            return Outcome(job, False, messages.WORKER_DEADLINE.format(seconds=deadline))
         if line is None:
             self.kill(job)
-            return Outcome(job, False, "el proceso corrector terminó inesperadamente")
+            return Outcome(job, False, messages.WORKER_DIED)
         reply = json.loads(line)
         if not reply.get("ok"):
-            return Outcome(job, False, f"error del corrector: {reply.get('error', '')[-300:]}")
+            detail = reply.get("error", "")[-300:]
+            return Outcome(job, False, messages.WORKER_ERROR.format(detail=detail))
         return Outcome(job, True)
 
     def kill(self, job: GradingJob | None = None) -> None:

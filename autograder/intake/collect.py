@@ -102,11 +102,8 @@ def collect(
         _validate(selection, collected.problems)
         previous = chosen.get(collected.student)
         if previous is not None:
-            report.problems.append(Problem(
-                "duplicate_student",
-                f"Las carpetas «{previous.folder}» y «{folder.label}» son del mismo estudiante "
-                f"({collected.student}); se usa la más reciente.",
-            ))
+            report.problems.append(
+                messages.duplicate_student(previous.folder, folder.label, collected.student))
             if _latest(selection) < previous.timestamp:
                 continue
         collected.notebooks = {name: entry.name for name, entry in selection.items()}
@@ -176,10 +173,7 @@ def _add_file(folders, parts, reader, modified, problems) -> None:
     else:
         flat = MOODLE_FLAT_FILE.match(parts[0])
         if flat is None:
-            problems.append(Problem(
-                "outside_folder", f"El archivo «{parts[0]}» no está en la carpeta de ningún "
-                "estudiante; se ha ignorado.",
-            ))
+            problems.append(messages.outside_folder(parts[0]))
             return
         label, inner = f"{flat['name']}_{flat['id']}_assignsubmission_file_", flat["file"]
     moodle = MOODLE_FOLDER.match(label)

@@ -213,7 +213,7 @@ def _execute(nb: NotebookNode, task: NotebookTask, problems: list[Problem]) -> R
         problems.append(messages.unresponsive(task.notebook, grade_id, task.limits.cell_timeout))
         run = Run(index, messages.TIMEOUT.format(seconds=task.limits.cell_timeout))
     except Exception as error:  # a grader fault must not lose the student's result
-        run = Run(executor.running_cell or 0, "el corrector falló en esta celda")
+        run = Run(executor.running_cell or 0, messages.GRADER_FAILED_HERE)
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
         problems.append(messages.grading_crashed(task.notebook, detail))
     finally:
@@ -241,9 +241,9 @@ def _stopped(nb, task, index, budget_spent, problems) -> Run:
         problems.append(
             messages.budget_exceeded(task.notebook, task.limits.notebook_budget, grade_id, number)
         )
-        return Run(index, "se agotó el tiempo total del cuaderno durante esta celda")
+        return Run(index, messages.BUDGET_SPENT_HERE)
     problems.append(messages.kernel_died(task.notebook, grade_id, number))
-    return Run(index, "el proceso de Python se detuvo durante esta celda")
+    return Run(index, messages.KERNEL_DIED_HERE)
 
 
 def _finish(nb: NotebookNode, task: NotebookTask) -> NotebookNode:

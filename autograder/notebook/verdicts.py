@@ -15,6 +15,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 
+from autograder import messages
 from autograder.observation import MIME_TYPE, ObservationError, decode, encode
 
 REPORT_CALL = re.compile(r"""\breport\(\s*["'](\w+)["']""")
@@ -57,27 +58,26 @@ def _judge_property(name: str, payload) -> list[str]:
 
     prop = registry.find(name)
     if payload is None:
-        return [f"{prop.summary}: la prueba oculta no llegó a entregar su resultado al corrector "
-                "(¿falló antes esta celda, o se detuvo el cuaderno?)"]
+        return [messages.NO_OBSERVATION.format(summary=prop.summary)]
     failures = payload.get("failures")
     if failures is not None:
         if type(failures) is list and failures and all(type(f) is str for f in failures):
             return [f"{prop.summary}: " + "; ".join(f[:500] for f in failures[:5])]
-        return [f"{prop.summary}: el resultado entregado al corrector no es válido"]
+        return [messages.INVALID_OBSERVATION.format(summary=prop.summary, detail="")]
     try:
         text = json.dumps(payload.get("observation"))  # plain dicts and lists, not NotebookNodes
         if len(text) > MAX_PAYLOAD_CHARACTERS:
-            raise ObservationError("la observación es demasiado grande")
+            raise ObservationError(messages.OBSERVATION_TOO_LARGE)
         observed = decode(json.loads(text))
         if type(observed) is not dict:
-            raise ObservationError("la observación debe ser un diccionario")
+            raise ObservationError(messages.OBSERVATION_NOT_A_DICT)
     except ObservationError as error:
-        return [f"{prop.summary}: el resultado entregado al corrector no es válido ({error})"]
+        return [messages.INVALID_OBSERVATION.format(summary=prop.summary, detail=f" ({error})")]
     try:
         failures = prop.judge(observed, expected_observation(name))
     except Exception as error:  # a payload shaped unlike any probe's: forged or corrupted
-        return [f"{prop.summary}: el resultado entregado al corrector no tiene la forma esperada "
-                f"({type(error).__name__})"]
+        return [messages.MISSHAPEN_OBSERVATION.format(summary=prop.summary,
+                                                      error=type(error).__name__)]
     return [f"{prop.summary}: " + "; ".join(failures)] if failures else []
 
 

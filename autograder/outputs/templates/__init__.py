@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from jinja2 import Environment, select_autoescape
 
+from autograder.messages import STATUS_LABELS
+
 from .feedback import FEEDBACK, FEEDBACK_INDEX
 from .report import REPORT
 
 _environment = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
-
-STATUS_LABELS = {
-    "passed": "Superada",
-    "partial": "Parcial",
-    "failed": "No superada",
-    "not_run": "No ejecutada",
-    "manual": "Corrección manual pendiente",
-}
-
 
 def _points(value) -> str:
     if value is None:
