@@ -3,6 +3,8 @@
 TensorFlow's C++ core writes log lines to file descriptor 2 while it loads, whatever
 TF_CPP_MIN_LOG_LEVEL says; nbgrader gives 0 points to a test cell that writes to stderr. So the
 course imports Keras through here, with fd 2 pointed at /dev/null for the duration of the import.
+`autograder/keras_quiet.py` repeats this on purpose: the student's kernel must not import
+`solutions`.
 """
 
 import contextlib

@@ -1,4 +1,9 @@
-"""Variational autoencoder: sampling layer, KL divergence and the model."""
+"""Variational autoencoder: sampling layer, KL divergence and the model.
+
+`autograder/checks/building_blocks.py` repeats `Sampling`, `kl_divergence` and
+`reconstruction_loss` on purpose: the probes run in the student's kernel, which cannot read
+`solutions`.
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,11 @@
-"""Contract checks: one `check_<property>` per gradable property, compared with `solutions`.
+"""Contract checks: one `Property` (probe + judge) per gradable property of each exercise.
 
-Hidden test cells import the module of their exercise (`autograder.checks.autoencoder`,
-`.stacked`, `.vae`) and call its checks; each raises `CheckFailed` (an AssertionError) with a
-Spanish message saying what was expected and what was received.
+The probes run in the student's kernel: hidden test cells call `autograder.observe.report(name,
+obj)`, which finds the property in `registry` (one module per exercise, discovered), runs its
+probe on the student's object and publishes the observation. The judge runs in the grading worker
+(`autograder.notebook.verdicts`) against the reference's observation on the same probes. Nothing
+here imports `solutions` at import time: the kernel never sees it (`building_blocks.py` holds the
+few correct pieces the probes need).
 """
 
 from ._support import CheckFailed, Property

@@ -1,0 +1,1 @@
+"""Before grading, in the instructor's process: release student versions, collect submissions."""

@@ -1,0 +1,1 @@
+"""After grading, in the instructor's process: feedback pages, grade files for the LMS, report."""
