@@ -95,9 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     path = Path(args.notebook)
     notebook = read_notebook(path)
     executed, stopped = execute(notebook, path.parent.resolve(), args.timeout)
-    rows = [(nbgrader_metadata(c).get("grade_id", "?"), float(nbgrader_metadata(c).get("points", 0)),
+    rows = [(metadata.get("grade_id", "?"), float(metadata.get("points", 0)),
              *verdict(c, index in executed))
-            for index, c in enumerate(notebook.cells) if nbgrader_metadata(c).get("grade")]
+            for index, c in enumerate(notebook.cells)
+            if (metadata := nbgrader_metadata(c)).get("grade")]
     width = max((len(row[0]) for row in rows), default=10)
     print(f"{path.name}:")
     for grade_id, points, status, message in rows:
