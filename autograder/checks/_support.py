@@ -35,7 +35,7 @@ class Property:
     """One gradable property of a student implementation.
 
     Attributes:
-        name: Identifier, also the suffix of the `check_<name>` function.
+        name: Identifier, the first argument of `report` in hidden test cells.
         summary: One Spanish line saying what the property is, shown in feedback.
         probe: Runs an implementation on fixed inputs and returns plain data (numbers, arrays).
         judge: Compares student data with reference data; returns Spanish failure messages.
