@@ -6,7 +6,7 @@ MIME type `observation.MIME_TYPE`. The verdict is not taken here: the grading pr
 payload from the executed cell and judges it against the reference (`verdicts.py`), so nothing the
 student's code does to this kernel (patched asserts, rigged `__eq__`, swallowed errors) decides a
 grade. When the kernel is not run by the autograder (plain `nbgrader autograde`, a student's own
-run), `report` also judges on the spot and raises `CheckFailed`, like `check_<property>`.
+run), `report` also judges on the spot and raises `CheckFailed`, like `Property.check`.
 """
 
 from __future__ import annotations

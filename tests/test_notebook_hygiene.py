@@ -37,15 +37,12 @@ def test_grade_ids_are_unique_and_graded_cells_have_points(assignment):
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_hidden_tests_outweigh_visible_ones(assignment):
-    notebook = source_notebook(assignment)
-    hidden = visible = 0.0
-    for c in notebook.cells:
+def test_hidden_tests_carry_every_automatic_point(assignment):
+    """Each test cell has a visible test that teaches (tests/test_visible_checks.py) and a
+    hidden test, on its own probes, whose verdict the grader takes: it carries the points."""
+    for c in source_notebook(assignment).cells:
         metadata = nbgrader_metadata(c)
         if c.cell_type == "code" and metadata.get("grade"):
-            only_hidden = c.source.lstrip().startswith("#") and "assert" not in c.source
-            if only_hidden:
-                hidden += metadata["points"]
-            else:
-                visible += metadata["points"]
-    assert hidden > visible
+            hidden = c.source.split("### BEGIN HIDDEN TESTS", 1)[-1]
+            assert "### BEGIN HIDDEN TESTS" in c.source, metadata["grade_id"]
+            assert "report(" in hidden, metadata["grade_id"]

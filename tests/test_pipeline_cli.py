@@ -70,7 +70,7 @@ def test_release_cli_writes_student_versions_and_a_zip(tiny_course, run_autograd
 
     assert done.returncode == 0, done.stderr
     with zipfile.ZipFile(tiny_course / "release" / "tiny.zip") as archive:
-        assert archive.namelist() == ["tiny/tiny.ipynb"]
+        assert archive.namelist() == ["tiny/comprobar.py", "tiny/tiny.ipynb"]
         released = archive.read("tiny/tiny.ipynb").decode()
     assert "BEGIN SOLUTION" not in released and "add(2.5, 2.5)" not in released
     assert "raise NotImplementedError()" in released

@@ -5,7 +5,8 @@ obj)`, which finds the property in `registry` (one module per exercise, discover
 probe on the student's object and publishes the observation. The judge runs in the grading worker
 (`autograder.notebook.verdicts`) against the reference's observation on the same probes. Nothing
 here imports `solutions` at import time: the kernel never sees it (`building_blocks.py` holds the
-few correct pieces the probes need).
+few correct pieces the probes need). `Property.check` judges on the spot, in process, and raises
+`CheckFailed` (an AssertionError) with the Spanish message.
 """
 
 from ._support import CheckFailed, Property

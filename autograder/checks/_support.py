@@ -35,7 +35,7 @@ class Property:
     """One gradable property of a student implementation.
 
     Attributes:
-        name: Identifier, also the suffix of the `check_<name>` function.
+        name: Identifier, the first argument of `report` in hidden test cells.
         summary: One Spanish line saying what the property is, shown in feedback.
         probe: Runs an implementation on fixed inputs and returns plain data (numbers, arrays).
         judge: Compares student data with reference data; returns Spanish failure messages.
@@ -177,9 +177,17 @@ def shape_message(what: str, got, expected) -> str:
     return f"{what} debe tener forma {tuple(expected)}; se obtuvo {tuple(got)}"
 
 
+def _where(index: tuple[int, ...]) -> str:
+    """' en el ejemplo 4' (first axis: the example), then the other positions, if any."""
+    if not index:
+        return ""
+    rest = f", posición {index[1] if len(index) == 2 else index[1:]}" if len(index) > 1 else ""
+    return f" en el ejemplo {index[0]}{rest}"
+
+
 def close_message(what: str, got: np.ndarray, expected: np.ndarray, hint: str = "") -> str:
     index = np.unravel_index(np.argmax(np.abs(got - expected)), got.shape) if got.ndim else ()
-    where = f" (posición {tuple(int(i) for i in index)})" if got.ndim else ""
+    where = _where(tuple(int(i) for i in index))
     text = (
         f"{what} no coincide con la solución de referencia{where}: se esperaba "
         f"{float(expected[index]):.6g} y se obtuvo {float(got[index]):.6g}"

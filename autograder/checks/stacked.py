@@ -341,18 +341,7 @@ few_labels_experiment = Property(
 )
 
 
-def check_few_labels_experiment(results, x_test, y_test):
-    """`results` maps "preentrenado"/"aleatorio" to (classifier, reported test accuracy)."""
-    few_labels_experiment.check(results, x_test, y_test)
-
-
 PROPERTIES = (
     pretrain_histories, pretrain_first_stage, pretrain_greedy,
     classifier_outputs, classifier_shares, few_labels_experiment,
 )
-
-check_pretrain_histories = pretrain_histories.check
-check_pretrain_first_stage = pretrain_first_stage.check
-check_pretrain_greedy = pretrain_greedy.check
-check_classifier_outputs = classifier_outputs.check
-check_classifier_shares_weights = classifier_shares.check

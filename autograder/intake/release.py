@@ -1,7 +1,8 @@
 """`autograder release`: generate the student versions with nbgrader, one zip per assignment.
 
 `nbgrader generate_assignment` writes release/<assignment>/ and records the assignment's cells in
-the gradebook (what grading compares submissions with); the zip is what goes up to the LMS.
+the gradebook (what grading compares submissions with); the zip is what goes up to the LMS. Each
+release also gets `comprobar.py` (autograder/student_checker.py), the students' own checker.
 """
 
 from __future__ import annotations
@@ -45,9 +46,19 @@ def release(
                 f"nbgrader generate_assignment {assignment} failed: {last[-1] if last else '?'}"
             )
         folder = course.release_dir / assignment
+        _add_student_checker(folder)
         notebooks = sorted(path.stem for path in folder.glob("*.ipynb"))
         released.append(Released(assignment, folder, _zip(folder), notebooks))
     return released
+
+
+STUDENT_CHECKER = "comprobar.py"
+
+
+def _add_student_checker(folder: Path) -> None:
+    """The students' own checker (`python comprobar.py NOTEBOOK`): standalone, no solutions."""
+    source = Path(__file__).with_name("student_checker.py")
+    (folder / STUDENT_CHECKER).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
 
 
 def _zip(folder: Path) -> Path:

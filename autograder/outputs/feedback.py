@@ -42,7 +42,8 @@ def feedback(
     submissions = [s for s in results.submissions if not students or s.student in students]
     if not submissions:
         raise AutograderError("no graded submissions: run `autograder grade` first")
-    pages = [_write_page(course, submission) for submission in submissions]
+    written = _written_answers(course, results.assignments)
+    pages = [_write_page(course, submission, written) for submission in submissions]
     index = _write_index(course, submissions)
     zips = [
         _moodle_zip(course, assignment, results.of(assignment))
@@ -56,7 +57,24 @@ def page_path(course: Course, student: str, assignment: str) -> Path:
     return course.feedback_dir / student / assignment / PAGE_NAME
 
 
-def render_page(submission: Submission) -> str:
+def _written_answers(course: Course, assignments: list[str]) -> frozenset[tuple[str, str]]:
+    """(notebook, grade_id) of every answer graded by hand, from the gradebook's source cells."""
+    from .source import read_source_notebooks
+
+    return frozenset(
+        (notebook.name, cell.grade_id)
+        for assignment in assignments
+        for notebook in read_source_notebooks(course.db_url, assignment)
+        for cell in notebook.cells
+        if cell.grade and (cell.solution or cell.cell_type == "markdown")
+    )
+
+
+def render_page(submission: Submission, written: frozenset[tuple[str, str]] = frozenset()) -> str:
+    """The page; `written` names the hand-graded answers, whose points are shown apart."""
+    by_hand = [t for t in submission.tests
+               if (t.notebook, t.grade_id) in written or t.points is None]
+    automatic = [t for t in submission.tests if t not in by_hand]
     return render(
         FEEDBACK,
         assignment=submission.assignment,
@@ -65,6 +83,10 @@ def render_page(submission: Submission) -> str:
         graded_at=submission.graded_at.replace("T", " "),
         points=submission.points,
         max_points=submission.max_points,
+        auto_points=sum(t.points or 0.0 for t in automatic),
+        auto_max=sum(t.max_points for t in automatic),
+        written_points=sum(t.points or 0.0 for t in by_hand),
+        written_max=sum(t.max_points for t in by_hand),
         pending=submission.pending_manual,
         problems=submission.problems,
         tests=submission.tests,
@@ -72,9 +94,9 @@ def render_page(submission: Submission) -> str:
     )
 
 
-def _write_page(course: Course, submission: Submission) -> Path:
+def _write_page(course: Course, submission: Submission, written=frozenset()) -> Path:
     path = page_path(course, submission.student, submission.assignment)
-    write_text_atomically(path, render_page(submission))
+    write_text_atomically(path, render_page(submission, written))
     return path
 
 

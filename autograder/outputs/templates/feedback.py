@@ -31,10 +31,13 @@ FEEDBACK = """<!DOCTYPE html>
 {{ graded_at }}{% endif %}</p>
 
 {% set plural = "s" if pending > 1 else "" %}
-<p class="total">Nota automática:
-<strong>{{ points | points }} / {{ max_points | points }}</strong> puntos{% if pending %} ·
-{{ pending }} respuesta{{ plural }} escrita{{ plural }} pendiente{{ plural }} de corrección
-manual{% endif %}.</p>
+<p class="total">Pruebas automáticas:
+<strong>{{ auto_points | points }} / {{ auto_max | points }}</strong> puntos
+{%- if written_max %} · respuestas escritas: {% if pending %}{{ written_points | points }} /
+{{ written_max | points }} puntos ({{ pending }} respuesta{{ plural }} pendiente{{ plural }} de
+corrección manual){% else %}<strong>{{ written_points | points }} /
+{{ written_max | points }}</strong> puntos{% endif %} · total: {{ points | points }} /
+{{ max_points | points }}{% endif %}.</p>
 
 {% if problems %}
 <div class="problems">
