@@ -39,7 +39,7 @@ BOILERPLATE = ("#", '"', "'", "import ", "from ", "if __name__", "sys.exit(", "p
 
 @pytest.fixture(scope="module")
 def released_course(tmp_path_factory):
-    from autograder.release import release
+    from autograder.intake.release import release
 
     course = tmp_path_factory.mktemp("course")
     shutil.copytree(EXERCISES, course / "exercises")

@@ -57,7 +57,9 @@ STUDENT_CHECKER = "comprobar.py"
 
 def _add_student_checker(folder: Path) -> None:
     """The students' own checker (`python comprobar.py NOTEBOOK`): standalone, no solutions."""
-    source = Path(__file__).with_name("student_checker.py")
+    import autograder.student_checker as checker  # a file to copy: its path, not its code
+
+    source = Path(checker.__file__)
     (folder / STUDENT_CHECKER).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
 
 
