@@ -60,11 +60,14 @@ submissions, feedback/<assignment>-moodle.zip (for Moodle's "Upload multiple fee
 zip")""",
     "export": """
 examples:
-  autograder export                         # export/grades.csv and export/grades.json
+  autograder export                         # every file below, into export/
   autograder export 01-autoencoder --out notas/ --moodle-language es
-grades.csv imports into Canvas (Student / ID / SIS columns) and into Moodle's gradebook (map
-users by "Email address"); with Moodle submissions, <assignment>-moodle-worksheet.csv goes to the
-assignment's "Upload grading worksheet".""",
+  autograder export --final --canvas-login email   # refuse while hand grading is pending
+canvas-grades.csv: Canvas's gradebook import (identity columns + one column per assignment);
+moodle-gradebook.csv: Moodle's gradebook CSV import (map users by "Email address");
+<assignment>-moodle-worksheet.csv (Moodle submissions): the assignment's "Upload grading
+worksheet"; grades-detail.csv: per-test points and status; grades.json: everything.
+Formats and the importers' rules: docs/lms-formats.md.""",
     "report": """
 examples:
   autograder report                         # report/index.html with PNG plots
@@ -73,6 +76,7 @@ examples:
 examples:
   autograder publish                        # feedback/, export/ and report/ in one go
   autograder publish 01-autoencoder --moodle-language es
+  autograder publish --final                # only when no grade is provisional
 Same as `autograder feedback`, `autograder export` and `autograder report` one after the other.""",
     "check": """
 examples:
@@ -149,6 +153,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--moodle-language", choices=["en", "es"],
                         help="language of the Moodle session that uploads the worksheet "
                         "(default: en)")
+    _lms_options(export)
 
     report = verb("report", "write the class report (HTML with PNG plots)")
     report.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
@@ -159,6 +164,7 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--moodle-language", choices=["en", "es"],
                          help="language of the Moodle session that uploads the worksheet "
                          "(default: en)")
+    _lms_options(publish)
 
     check = verb("check", "for students: run the visible tests of a notebook", with_course=False)
     check.add_argument("notebook", metavar="NOTEBOOK")
@@ -169,6 +175,15 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", metavar="DIR", help="demo folder, recreated (default: demo-class)")
     demo.add_argument("--workers", "-j", type=_positive, metavar="N")
     return parser
+
+
+def _lms_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--canvas-login", choices=["id", "email"],
+                        help="what Canvas's SIS Login ID column carries: the student id "
+                        "(default) or the e-mail, whichever your Canvas logs in with")
+    parser.add_argument("--final", action="store_true",
+                        help="refuse (write nothing) while any grade is provisional, i.e. "
+                        "formgrader still has cells to grade by hand")
 
 
 def _positive(text: str) -> int:
@@ -186,7 +201,7 @@ def _release(args) -> int:
 
     for item in release(args.course_dir, args.assignments or None):
         folder, archive = os.path.relpath(item.folder), os.path.relpath(item.zip_path)
-        print(f"{item.assignment}: {folder}/ and {archive}")
+        print(f"{item.assignment}: {folder}/ y {archive}")
     return 0
 
 
@@ -194,15 +209,15 @@ def _collect(args) -> int:
     from autograder.intake.collect import collect
 
     report = collect(args.source, args.assignment, args.course_dir, roster=args.roster)
-    print(f"{len(report.students)} submissions of {report.assignment} collected into submitted/; "
-          f"{report.problem_count} problem(s)")
+    print(f"{len(report.students)} entrega(s) de {report.assignment} recogida(s) en submitted/; "
+          f"{report.problem_count} problema(s)")
     for problem in report.problems:
         print(f"  - {problem.message}")
     for student in report.students:
         for problem in student.problems:
             print(f"  - {student.student} ({student.folder}): {problem.message}")
     if report.missing:
-        print(f"  no submission from: {', '.join(report.missing)}")
+        print(f"  sin entrega: {', '.join(report.missing)}")
     return 0
 
 
@@ -221,11 +236,11 @@ def _grade(args) -> int:
         workers=args.workers, limits=limits, force=args.force, retry_errors=args.retry_errors,
         show_progress=not args.no_progress, **_given(args, "notebook_grader"),
     )
-    print(f"graded {len(summary.graded)}, recorded from an interrupted run "
-          f"{summary.recorded_only}, unchanged {summary.skipped} ({summary.seconds:g} s)")
+    print(f"corregidas {len(summary.graded)}, registradas de una ejecución interrumpida "
+          f"{summary.recorded_only}, sin cambios {summary.skipped} ({summary.seconds:g} s)")
     for result in summary.attention:
         codes = ", ".join(sorted({p.code for p in result.all_problems}))
-        print(f"  needs attention: {result.student} · {result.assignment}: {codes}")
+        print(f"  requiere atención: {result.student} · {result.assignment}: {codes}")
     return 0
 
 
@@ -233,20 +248,40 @@ def _feedback(args) -> int:
     from autograder.outputs.feedback import feedback
 
     pages = feedback(args.course_dir, args.assignments or None, students=args.students)
-    print(f"{len(pages.pages)} feedback page(s); index: {os.path.relpath(pages.index)}")
+    print(f"{len(pages.pages)} informe(s) escrito(s); índice: {os.path.relpath(pages.index)}")
     for archive in pages.moodle_zips:
-        print(f"for Moodle (Upload multiple feedback files in a zip): {os.path.relpath(archive)}")
+        print(f"para Moodle («Subir varios archivos de retroalimentación en un zip»): "
+              f"{os.path.relpath(archive)}")
     return 0
+
+
+def _print_exported(exported) -> None:
+    print(f"Canvas (importar libro de calificaciones): {os.path.relpath(exported.canvas)}")
+    print(f"Moodle (libro de calificaciones, importar CSV): "
+          f"{os.path.relpath(exported.moodle_gradebook)}")
+    for worksheet in exported.moodle_worksheets:
+        print(f"Moodle (tarea, «Subir hoja de calificaciones»): {os.path.relpath(worksheet)}")
+    for assignment, maximum in exported.max_points.items():
+        print(f"  la calificación de {assignment} va en puntos sobre {maximum:g}: pon "
+              f"{maximum:g} como calificación máxima de la tarea en Moodle (si no, "
+              "Moodle muestra los puntos sobre 100 o se salta las notas que pasan del máximo)")
+    print(f"detalle por prueba: {os.path.relpath(exported.detail)}; "
+          f"JSON: {os.path.relpath(exported.json)}")
+    if exported.pending:
+        print(f"AVISO: {len(exported.pending)} nota(s) PROVISIONAL(ES), con corrección manual "
+              "pendiente en formgrader (marcadas como provisional en los ficheros):")
+        for (student, assignment), cells in sorted(exported.pending.items()):
+            print(f"  - {student} · {assignment}: {', '.join(cells)}")
+        print("  termina la corrección en formgrader y vuelve a exportar "
+              "(--final impide exportar notas provisionales)")
 
 
 def _export(args) -> int:
     from autograder.outputs.export import export
 
-    exported = export(args.course_dir, args.assignments or None, out=args.out,
-                      **_given(args, "moodle_language"))
-    print(f"CSV: {os.path.relpath(exported.csv)}\nJSON: {os.path.relpath(exported.json)}")
-    for worksheet in exported.moodle_worksheets:
-        print(f"Moodle grading worksheet: {os.path.relpath(worksheet)}")
+    exported = export(args.course_dir, args.assignments or None, out=args.out, final=args.final,
+                      **_given(args, "moodle_language", "canvas_login"))
+    _print_exported(exported)
     return 0
 
 
@@ -254,24 +289,23 @@ def _report(args) -> int:
     from autograder.outputs.report import report
 
     written = report(args.course_dir, args.assignments or None, out=args.out)
-    print(f"class report: {os.path.relpath(written.html)} ({len(written.images)} plots)")
+    print(f"informe de la clase: {os.path.relpath(written.html)} ({len(written.images)} "
+          "gráficos)")
     return 0
 
 
 def _publish(args) -> int:
     from autograder.outputs.publish import publish
 
-    published = publish(args.course_dir, args.assignments or None,
-                        **_given(args, "moodle_language"))
-    pages, exported = published.feedback, published.export
-    print(f"feedback: {len(pages.pages)} page(s), index {os.path.relpath(pages.index)}")
+    published = publish(args.course_dir, args.assignments or None, final=args.final,
+                        **_given(args, "moodle_language", "canvas_login"))
+    pages = published.feedback
+    print(f"informes: {len(pages.pages)}, índice {os.path.relpath(pages.index)}")
     for archive in pages.moodle_zips:
-        print(f"feedback for Moodle (Upload multiple feedback files in a zip): "
+        print(f"informes para Moodle («Subir varios archivos de retroalimentación en un zip»): "
               f"{os.path.relpath(archive)}")
-    print(f"grades: {os.path.relpath(exported.csv)}, {os.path.relpath(exported.json)}")
-    for worksheet in exported.moodle_worksheets:
-        print(f"Moodle grading worksheet: {os.path.relpath(worksheet)}")
-    print(f"class report: {os.path.relpath(published.report.html)}")
+    _print_exported(published.export)
+    print(f"informe de la clase: {os.path.relpath(published.report.html)}")
     return 0
 
 
@@ -315,8 +349,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"autograder {args.verb}: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"autograder {args.verb}: interrupted; what was finished is kept (run it again to "
-              "resume)", file=sys.stderr)
+        print(f"autograder {args.verb}: interrumpido; lo terminado se conserva (vuelve a "
+              "ejecutarlo para continuar)", file=sys.stderr)
         return 130
 
 

@@ -284,6 +284,16 @@ ERROR_HINTS = {
 }
 
 
+# Hand grading and provisional grades (issue 11) -------------------------------------------------
+
+
+def provisional_note(cells: list[str]) -> str:
+    """Said to a student whose grade still waits for the instructor's hand grading."""
+    plural = "s" if len(cells) > 1 else ""
+    return (f"Nota provisional: falta la corrección manual de la{plural} celda{plural} "
+            f"{', '.join(cells)}.")
+
+
 # How each cell status reads in the feedback page and the report
 STATUS_LABELS = {
     results.PASSED: "Superada",

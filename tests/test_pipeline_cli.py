@@ -40,7 +40,7 @@ def test_each_verb_help_shows_real_examples(verb, capsys):
         (["grade", "--course-dir", "{tmp}"], "not a course folder"),
         (["release", "no-existe", "--course-dir", "{course}"], "unknown assignment"),
         (["grade", "tiny", "--course-dir", "{course}", "--workers", "2"], "no submissions"),
-        (["feedback", "--course-dir", "{course}"], "no graded submissions"),
+        (["feedback", "--course-dir", "{course}"], "no hay entregas corregidas"),
         (["collect", "{tmp}/nada.zip", "-a", "tiny", "--course-dir", "{course}"], "does not exist"),
         (["check", "{tmp}/nada.ipynb"], "not found"),
     ],

@@ -45,7 +45,7 @@ def report(
     course = Course.open(course_dir)
     results = load_class(course, assignments)
     if not results.submissions:
-        raise AutograderError("no graded submissions: run `autograder grade` first")
+        raise AutograderError("no hay entregas corregidas: ejecuta antes `autograder grade`")
     folder = Path(out) if out else course.root / "report"
     folder.mkdir(parents=True, exist_ok=True)
     images, plots = [], []
