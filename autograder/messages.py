@@ -287,6 +287,14 @@ ERROR_HINTS = {
 # Hand grading and provisional grades (issue 11) -------------------------------------------------
 
 
+def not_a_submission(folder: str, found: list[str]) -> Problem:
+    """A folder of the source that holds no notebook and is nobody in the roster (instructor)."""
+    extra = f" (contiene: {', '.join(found)})" if found else ""
+    return Problem("not_a_submission",
+                   f"La carpeta «{folder}» no tiene ningún cuaderno .ipynb ni corresponde a "
+                   f"nadie de la lista: no se toma como entrega{extra}.")
+
+
 def provisional_note(cells: list[str]) -> str:
     """Said to a student whose grade still waits for the instructor's hand grading."""
     plural = "s" if len(cells) > 1 else ""
