@@ -266,3 +266,49 @@ def test_publish_cli_is_feedback_export_and_report_in_one_command(graded, tmp_pa
     assert (course / "export" / f"{ASSIGNMENT}-moodle-worksheet.csv").is_file()
     assert (course / "report" / "index.html").is_file()
     assert "informe de la clase: report/index.html" in done.stdout
+
+
+def _autograded(course: Path, student: str) -> nbformat.NotebookNode:
+    return nbformat.read(course / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
+                         as_version=4)
+
+
+def _cell(nb: nbformat.NotebookNode, grade_id: str):
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def test_the_autograded_notebook_shows_verdicts_and_no_hidden_test(graded, tmp_path):
+    bruno = _autograded(graded, "bruno")
+    hidden = _cell(bruno, "test_add_hidden")
+    assert [o.output_type for o in hidden.outputs] == ["stream"]
+    assert hidden.outputs[0].text.startswith("✘ 0 / 2 puntos · No superada")
+    assert "add con decimales falla" in hidden.outputs[0].text  # the reason, not a traceback
+    assert _cell(bruno, "test_mul").outputs[0].text.startswith("✔ 2 / 2 puntos · Superada")
+    for student in STUDENTS:
+        text = nbformat.writes(_autograded(graded, student))
+        assert "assert add(2.5, 2.5)" not in text and "BEGIN HIDDEN TESTS" not in text
+    # the unreadable submission has a notebook too (formgrader lists it), saying what happened
+    david = _autograded(graded, "david")
+    assert "No se pudo leer esta entrega" in david.cells[0].source
+    assert "no es JSON válido" in david.cells[0].source
+    assert "0 / 2 puntos" in _cell(david, "test_mul").outputs[0].text
+
+    # nbgrader's own feedback, made from these notebooks, shows the reason and hides the tests
+    course = tmp_path / "course"
+    shutil.copytree(graded, course)
+    done = run_nbgrader("generate_feedback", ASSIGNMENT, "--force", cwd=course)
+    assert done.returncode == 0, done.stderr[-2000:]
+    html = (course / "feedback" / "bruno" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text("utf-8")
+    assert "add con decimales falla" in html and "assert add(2.5, 2.5)" not in html
+    assert (course / "feedback" / "david" / ASSIGNMENT / f"{ASSIGNMENT}.html").is_file()
+
+
+def run_nbgrader(*args: str, cwd: Path):
+    import os
+    import subprocess
+    import sys
+
+    environment = dict(os.environ)
+    environment["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), environment["PATH"]])
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=environment,
+                          capture_output=True, text=True, timeout=300)
