@@ -15,8 +15,10 @@ from conftest import TinyClass, gradebook_points
 from nbgrader.api import Gradebook
 
 from autograder.api import collect, export, feedback, grade, report
-from autograder.course import AutograderError
+from autograder.course import AutograderError, Course
+from autograder.outputs.class_results import load_class
 from autograder.outputs.lms import CANVAS_IDENTITY, per_test_column
+from autograder.outputs.report import pass_rates
 
 pytestmark = pytest.mark.slow  # grades a class once for the module
 
@@ -245,6 +247,10 @@ def test_report_has_plots_failures_and_submissions_needing_attention(graded, tmp
         assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert f'src="{image.name}"' in html
     assert "add(1, 2) debe valer 3" in html  # among the most frequent failures
+    # the written answer nobody has hand-graded yet is "pending", not a 0 % pass rate
+    rates = dict(pass_rates(load_class(Course.open(graded)), ASSIGNMENT))
+    assert rates["answer (3 pendientes)"] == 0 and rates["test_mul"] == 3 / 5
+    assert "Sin entregas" not in html
     attention = html.split("Entregas que requieren atención")[1]
     assert "David Mora" in attention and "Elena Sanz" in attention
     assert "Ana García" not in attention
