@@ -12,98 +12,24 @@ import signal
 import sys
 import textwrap
 
+from autograder.cli_examples import EXAMPLES, MAIN_EXAMPLES
 from autograder.course import AutograderError
 from autograder.notebook.limits import Limits
 
 DEFAULT_LIMITS = Limits()  # the grade options' defaults: one place, the API's
 
-MAIN_EXAMPLES = """
-typical run, from the course folder (the one with nbgrader_config.py):
-  autograder release                                   # student versions + one zip each
-  autograder collect descargas.zip -a 01-autoencoder   # a Moodle "download all" zip
-  autograder grade 01-autoencoder                      # parallel, resumable
-  autograder publish                                   # = feedback + export + report
-
-students:
-  autograder check 01-autoencoder.ipynb                # visible tests, as grading runs them
-
-each verb has its own examples: autograder VERB --help
-"""
-
-EXAMPLES = {
-    "release": """
-examples:
-  autograder release                        # every assignment under exercises/
-  autograder release 01-autoencoder 03-vae  # only these
-output: release/<assignment>/ (nbgrader generate_assignment) and release/<assignment>.zip""",
-    "collect": """
-examples:
-  autograder collect ~/Descargas/AP-01-autoencoder.zip -a 01-autoencoder
-  autograder collect entregas/ -a 01-autoencoder --roster lista.csv
-SOURCE is a Moodle "download all submissions" zip (or that zip unpacked), or a folder with one
-sub-folder per student. The roster CSV is optional: an id column, plus name / email / moodle_id.
-Problems (no notebook, several notebooks, wrong name, corrupt JSON...) are listed; none stops
-the collection, and originals are never modified.""",
-    "grade": """
-examples:
-  autograder grade                          # every assignment with submissions, all CPUs
-  autograder grade 01-autoencoder --workers 2
-  autograder grade 01-autoencoder --student ana.garcia --force
-  autograder grade --retry-errors --budget 1800   # regrade the ones that hit a limit
-Re-running grades only new or changed submissions; an interrupted run resumes where it stopped.""",
-    "feedback": """
-examples:
-  autograder feedback                       # every graded submission
-  autograder feedback 01-autoencoder --student ana.garcia
-output: feedback/<student>/<assignment>/informe.html, feedback/index.html and, for Moodle
-submissions, feedback/<assignment>-moodle.zip (for Moodle's "Upload multiple feedback files in a
-zip")""",
-    "export": """
-examples:
-  autograder export                         # every file below, into export/
-  autograder export 01-autoencoder --out notas/ --moodle-language es
-  autograder export --final --canvas-login email   # refuse while hand grading is pending
-canvas-grades.csv: Canvas's gradebook import (identity columns + one column per assignment);
-moodle-gradebook.csv: Moodle's gradebook CSV import (map users by "Email address");
-<assignment>-moodle-worksheet.csv (Moodle submissions): the assignment's "Upload grading
-worksheet"; grades-detail.csv: per-test points and status; grades.json: everything.
-Formats and the importers' rules: docs/lms-formats.md.""",
-    "report": """
-examples:
-  autograder report                         # report/index.html with PNG plots
-  autograder report 01-autoencoder --out informe/""",
-    "publish": """
-examples:
-  autograder publish                        # feedback/, export/ and report/ in one go
-  autograder publish 01-autoencoder --moodle-language es
-  autograder publish --final                # only when no grade is provisional
-Same as `autograder feedback`, `autograder export` and `autograder report` one after the other.""",
-    "check": """
-examples:
-  autograder check 01-autoencoder.ipynb
-  autograder check ~/practicas/03-vae.ipynb --timeout 600
-Runs the notebook as the grader will and lists each test: ✓ passed, ✗ failed (with the
-message), · hidden tests only (graded later), ✎ written answer. Exit status 0 when every visible
-test passes, 1 otherwise. Needs only the notebook.""",
-    "demo": """
-examples:
-  autograder demo                           # demo-class/ next to the course
-  autograder demo --out /tmp/demo --workers 2""",
-}
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autograder",
-        description="Release, collect, grade (in parallel), give feedback on, export and report "
-        "nbgrader assignments.",
+        description="Publica, recoge, corrige (en paralelo), informa, exporta y resume ejercicios "
+        "de nbgrader.",
         epilog=MAIN_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     course = argparse.ArgumentParser(add_help=False)
     course.add_argument("--course-dir", default=".", metavar="DIR",
-                        help="course folder, the one with nbgrader_config.py (default: .)")
+                        help="carpeta del curso, la que tiene nbgrader_config.py (por defecto: .)")
 
     def verb(name: str, summary: str, *, with_course: bool = True) -> argparse.ArgumentParser:
         return verbs.add_parser(
@@ -112,87 +38,94 @@ def _parser() -> argparse.ArgumentParser:
             parents=[course] if with_course else [],
         )
 
-    release = verb("release", "generate the student versions and one zip per assignment")
+    release = verb("release", "genera las versiones de estudiante y un zip por ejercicio")
     release.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
 
-    collect = verb("collect", "import submissions from a Moodle zip or a folder per student")
+    collect = verb("collect",
+                   "importa las entregas de un zip de Moodle o de una carpeta por estudiante")
     collect.add_argument("source", metavar="SOURCE")
     collect.add_argument("-a", "--assignment", required=True)
-    collect.add_argument("--roster", metavar="CSV", help="class list: id, name, email, moodle_id")
+    collect.add_argument("--roster", metavar="CSV",
+                         help="lista de clase: id, nombre, correo, moodle_id")
 
-    grade = verb("grade", "autograde the collected submissions, N at a time")
+    grade = verb("grade", "corrige automáticamente las entregas recogidas, N a la vez")
     grade.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
     grade.add_argument("--workers", "-j", type=_positive, metavar="N",
-                       help="submissions graded at once (default: number of CPUs)")
+                       help="entregas corregidas a la vez (por defecto: el número de CPU)")
     grade.add_argument("--student", action="append", dest="students", metavar="ID",
-                       help="only this student (repeatable)")
+                       help="solo este estudiante (repetible)")
     grade.add_argument("--cell-timeout", type=_positive, metavar="S",
-                       help="seconds per cell (default: the course's Execute.timeout)")
+                       help="segundos por celda (por defecto: Execute.timeout del curso)")
     grade.add_argument("--budget", type=_positive, default=DEFAULT_LIMITS.notebook_budget,
-                       metavar="S", help="seconds for a whole notebook (default: %(default)s)")
+                       metavar="S",
+                       help="segundos para todo un cuaderno (por defecto: %(default)s)")
     grade.add_argument("--max-memory", type=int, default=DEFAULT_LIMITS.max_memory_mb,
-                       metavar="MB", help="memory cap of each kernel, 0 for none "
-                       "(default: %(default)s)")
+                       metavar="MB", help="memoria máxima de cada kernel, 0 sin límite "
+                       "(por defecto: %(default)s)")
     grade.add_argument("--kernel-threads", type=int, default=DEFAULT_LIMITS.kernel_threads,
-                       metavar="N", help="cores each kernel's numerical libraries use "
-                       "(default: %(default)s; 0: theirs)")
-    grade.add_argument("--force", action="store_true", help="regrade everything selected")
+                       metavar="N", help="núcleos de las bibliotecas numéricas de cada kernel "
+                       "(por defecto: %(default)s; 0: las suyas)")
+    grade.add_argument("--force", action="store_true",
+                       help="recorrige todo lo seleccionado (las notas a mano se conservan)")
     grade.add_argument("--retry-errors", action="store_true",
-                       help="regrade submissions whose last grading had a problem")
+                       help="recorrige las entregas cuya última corrección tuvo un problema")
     grade.add_argument("--notebook-grader", default=None, metavar="MODULE:FUNCTION",
-                       help="function grading one notebook (default: nbgrader's preprocessors)")
-    grade.add_argument("--no-progress", action="store_true", help="no progress output")
+                       help="función que corrige un cuaderno (por defecto: los preprocesadores de "
+                       "nbgrader)")
+    grade.add_argument("--no-progress", action="store_true", help="sin mostrar el progreso")
 
-    feedback = verb("feedback", "write one Spanish HTML feedback page per student")
+    feedback = verb("feedback", "escribe un informe HTML en español por estudiante")
     feedback.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
     feedback.add_argument("--student", action="append", dest="students", metavar="ID")
 
-    export = verb("export", "write grades as CSV (Moodle, Canvas) and JSON")
+    export = verb("export", "escribe las notas en CSV (Canvas, Moodle) y JSON")
     export.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
-    export.add_argument("--out", metavar="DIR", help="output folder (default: export/)")
+    export.add_argument("--out", metavar="DIR", help="carpeta de salida (por defecto: export/)")
     export.add_argument("--moodle-language", choices=["en", "es"],
-                        help="language of the Moodle session that uploads the worksheet "
-                        "(default: en)")
+                        help="idioma de la sesión de Moodle que sube la hoja de calificaciones "
+                        "(por defecto: en)")
     _lms_options(export)
 
-    report = verb("report", "write the class report (HTML with PNG plots)")
+    report = verb("report", "escribe el informe de la clase (HTML con gráficos PNG)")
     report.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
-    report.add_argument("--out", metavar="DIR", help="output folder (default: report/)")
+    report.add_argument("--out", metavar="DIR", help="carpeta de salida (por defecto: report/)")
 
-    publish = verb("publish", "feedback + export + report, after grading")
+    publish = verb("publish", "feedback + export + report, después de corregir")
     publish.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
     publish.add_argument("--moodle-language", choices=["en", "es"],
-                         help="language of the Moodle session that uploads the worksheet "
-                         "(default: en)")
+                         help="idioma de la sesión de Moodle que sube la hoja de calificaciones "
+                         "(por defecto: en)")
     _lms_options(publish)
 
-    check = verb("check", "for students: run the visible tests of a notebook", with_course=False)
+    check = verb("check", "para estudiantes: ejecuta las pruebas visibles de un cuaderno",
+                 with_course=False)
     check.add_argument("notebook", metavar="NOTEBOOK")
     check.add_argument("--timeout", type=_positive, metavar="S",
-                       help="seconds per cell (default: the check function's, 300)")
+                       help="segundos por celda (por defecto: 300)")
 
-    demo = verb("demo", "run the whole pipeline on a made-up class")
-    demo.add_argument("--out", metavar="DIR", help="demo folder, recreated (default: demo-class)")
+    demo = verb("demo", "ejecuta todo el proceso con una clase de ejemplo")
+    demo.add_argument("--out", metavar="DIR",
+                      help="carpeta de la demo, se rehace (por defecto: demo-class)")
     demo.add_argument("--workers", "-j", type=_positive, metavar="N")
     return parser
 
 
 def _lms_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--canvas-login", choices=["id", "email"],
-                        help="what Canvas's SIS Login ID column carries: the student id "
-                        "(default) or the e-mail, whichever your Canvas logs in with")
+                        help="qué lleva la columna SIS Login ID de Canvas: el id del estudiante "
+                        "(por defecto) o el correo, según con qué se entre en tu Canvas")
     parser.add_argument("--final", action="store_true",
-                        help="refuse (write nothing) while any grade is provisional, i.e. "
-                        "formgrader still has cells to grade by hand")
+                        help="se niega (no escribe nada) mientras alguna nota sea provisional, es "
+                        "decir, mientras formgrader tenga celdas por corregir a mano")
 
 
 def _positive(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"no es un número entero: {text!r}") from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+        raise argparse.ArgumentTypeError(f"debe ser al menos 1: {text!r}")
     return value
 
 
@@ -339,8 +272,33 @@ def _terminate(signum, frame):
     raise KeyboardInterrupt  # so that workers and kernels are stopped on the way out
 
 
+# argparse's own words (it reads them through its module-level gettext `_` when printing)
+_ARGPARSE_SPANISH = {
+    "usage: ": "uso: ",
+    "positional arguments": "argumentos",
+    "options": "opciones",
+    "show this help message and exit": "muestra esta ayuda y termina",
+    "the following arguments are required: %s": "faltan estos argumentos: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)":
+        "opción no válida: %(value)r (elige entre %(choices)s)",
+    "unrecognized arguments: %s": "argumentos no reconocidos: %s",
+    "expected one argument": "falta el valor",
+    "argument %(argument_name)s: %(message)s": "argumento %(argument_name)s: %(message)s",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: error: %(message)s\n",
+}
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    english = argparse._
+    argparse._ = lambda text: _ARGPARSE_SPANISH.get(text, english(text))
+    try:
+        return _parser().parse_args(argv)
+    finally:
+        argparse._ = english
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parse(argv)
     signal.signal(signal.SIGTERM, _terminate)
     handler = VERBS[args.verb]
     try:

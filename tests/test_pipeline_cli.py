@@ -30,7 +30,7 @@ def test_each_verb_help_shows_real_examples(verb, capsys):
         main([verb, "--help"])
     out = capsys.readouterr().out
     assert exited.value.code == 0
-    assert "examples:" in out and f"autograder {verb}" in out
+    assert "ejemplos:" in out and f"autograder {verb}" in out
     assert EXAMPLES[verb].strip().splitlines()[1].strip() in out
 
 
