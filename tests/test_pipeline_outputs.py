@@ -198,6 +198,7 @@ def _hand_grade(course: Path, student: str, score: float, comments: dict[str, st
 def test_a_hand_grade_and_comments_reach_every_output_and_survive_a_regrade(graded, tmp_path):
     course = tmp_path / "course"
     shutil.copytree(graded, course)
+    feedback(course)  # everyone's page, before the instructor's hand grading
     _hand_grade(course, "ana", 1, {"answer": "Bien explicado, aunque breve.",
                                    "mul": "Revisa los negativos.", "add": "Código claro."})
 

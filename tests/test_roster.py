@@ -114,3 +114,23 @@ def test_a_folder_without_notebook_is_reported_not_turned_into_a_student(tiny_cl
     assert [p.code for p in report.problems] == ["not_a_submission"]
     assert "material" in report.problems[0].message
     assert not (tiny_class.course / "submitted" / "material").exists()
+
+
+@pytest.mark.slow
+def test_a_class_not_from_moodle_gets_no_moodle_feedback_zip(tiny_class, tmp_path, capsys):
+    from autograder.api import grade
+
+    source = tmp_path / "entregas"
+    (source / "ana.garcia").mkdir(parents=True)
+    nbformat.write(tiny_class.complete(), source / "ana.garcia" / "tiny.ipynb")
+    roster = tmp_path / "lista.csv"  # participant numbers known: the worksheet can be mapped
+    roster.write_bytes(_roster_text(";").encode("cp1252"))
+    collect(source, "tiny", tiny_class.course, roster=roster)
+    grade(tiny_class.course, workers=1, show_progress=False)
+
+    assert main(["publish", "--course-dir", str(tiny_class.course)]) == 0
+
+    out = capsys.readouterr().out
+    assert not (tiny_class.course / "feedback" / "tiny-moodle.zip").exists()
+    assert "zip" not in out  # nothing announced that Moodle could not map back to students
+    assert (tiny_class.course / "export" / "tiny-moodle-worksheet.csv").is_file()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import html
 import io
 
 from autograder import messages
@@ -130,12 +131,16 @@ def moodle_gradebook_csv(results: ClassResults) -> str:
 
 
 def feedback_comment(submission: Submission) -> str:
-    """The text for Moodle's "Feedback comments": the instructor's words first, then problems."""
+    """The text for Moodle's "Feedback comments": the instructor's words first, then problems.
+
+    Moodle stores it as HTML (assignfeedback_comments' set_editor_text: FORMAT_HTML): escaped,
+    one paragraph per line, so that "<" in a comment about code stays text.
+    """
     parts = [f"{grade_id}: {text}" for grade_id, text in submission.all_comments]
     parts += [problem.message for problem in submission.problems]
     if submission.pending_cells:
         parts.append(messages.provisional_note(submission.pending_cells))
-    return "\n".join(parts)
+    return "".join(f"<p>{html.escape(part, quote=False)}</p>" for part in parts)
 
 
 def moodle_worksheet(submissions: list[Submission], language: str,
