@@ -174,7 +174,29 @@ def _grade(args) -> int:
     for result in summary.attention:
         codes = ", ".join(sorted({p.code for p in result.all_problems}))
         print(f"  requiere atención: {result.student} · {result.assignment}: {codes}")
+    if summary.graded:
+        _print_gradebook_totals(args.course_dir, summary.graded)
     return 0
+
+
+def _print_gradebook_totals(course_dir, graded) -> None:
+    """The lines above are the automatic points; the gradebook adds the hand grades."""
+    from autograder.course import Course
+    from autograder.outputs.class_results import load_class
+
+    assignments = sorted({result.assignment for result in graded})
+    automatic = {(r.student, r.assignment): r.points for r in graded}
+    results = load_class(Course.open(course_dir), assignments)
+    for s in results.submissions:
+        key = (s.student, s.assignment)
+        if key in automatic and s.points != automatic[key]:
+            print(f"  con la corrección a mano: {s.student} · {s.assignment}: "
+                  f"{s.points:g}/{s.max_points:g}")
+    pending = [s for s in results.submissions
+               if (s.student, s.assignment) in automatic and s.pending_cells]
+    if pending:
+        print(f"{len(pending)} entrega(s) con corrección manual pendiente en formgrader "
+              "(`autograder export` las lista)")
 
 
 def _feedback(args) -> int:

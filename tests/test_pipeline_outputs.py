@@ -195,7 +195,8 @@ def _hand_grade(course: Path, student: str, score: float, comments: dict[str, st
         gradebook.db.commit()
 
 
-def test_a_hand_grade_and_comments_reach_every_output_and_survive_a_regrade(graded, tmp_path):
+def test_a_hand_grade_and_comments_reach_every_output_and_survive_a_regrade(graded, tmp_path,
+                                                                          run_autograder):
     course = tmp_path / "course"
     shutil.copytree(graded, course)
     feedback(course)  # everyone's page, before the instructor's hand grading
@@ -229,7 +230,10 @@ def test_a_hand_grade_and_comments_reach_every_output_and_survive_a_regrade(grad
     assert data["ana"]["status"] == "final" and data["ana"]["pending_cells"] == []
 
     # `grade --force` after hand grading keeps the hand grade, its flag and the comments
-    grade(course, students=["ana"], force=True, workers=1, show_progress=False)
+    done = run_autograder("grade", "--student", "ana", "--force", "--no-progress",
+                          "--course-dir", str(course), cwd=course)
+    assert done.returncode == 0, done.stderr
+    assert "con la corrección a mano: ana · tiny: 6/6" in done.stdout  # what export will say
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         answer = gradebook.find_grade("answer", ASSIGNMENT, ASSIGNMENT, "ana")
         assert answer.manual_score == 1 and answer.needs_manual_grade is False
