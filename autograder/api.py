@@ -6,7 +6,7 @@
     api.collect("moodle.zip", "01-autoencoder", "course")   # submitted/<student>/<a>/
     api.grade("course", workers=2)                          # gradebook.db, autograded/
     api.feedback("course")                                  # feedback/<student>/<a>/informe.html
-    api.export("course")                                    # export/grades.csv, grades.json
+    api.export("course")                                    # export/: Canvas, Moodle, JSON
     api.report("course")                                    # report/index.html + PNGs
     api.publish("course")                                   # feedback + export + report
     api.check("01-autoencoder.ipynb")                       # for students: visible tests

@@ -12,94 +12,24 @@ import signal
 import sys
 import textwrap
 
+from autograder.cli_examples import EXAMPLES, MAIN_EXAMPLES
 from autograder.course import AutograderError
 from autograder.notebook.limits import Limits
 
 DEFAULT_LIMITS = Limits()  # the grade options' defaults: one place, the API's
 
-MAIN_EXAMPLES = """
-typical run, from the course folder (the one with nbgrader_config.py):
-  autograder release                                   # student versions + one zip each
-  autograder collect descargas.zip -a 01-autoencoder   # a Moodle "download all" zip
-  autograder grade 01-autoencoder                      # parallel, resumable
-  autograder publish                                   # = feedback + export + report
-
-students:
-  autograder check 01-autoencoder.ipynb                # visible tests, as grading runs them
-
-each verb has its own examples: autograder VERB --help
-"""
-
-EXAMPLES = {
-    "release": """
-examples:
-  autograder release                        # every assignment under exercises/
-  autograder release 01-autoencoder 03-vae  # only these
-output: release/<assignment>/ (nbgrader generate_assignment) and release/<assignment>.zip""",
-    "collect": """
-examples:
-  autograder collect ~/Descargas/AP-01-autoencoder.zip -a 01-autoencoder
-  autograder collect entregas/ -a 01-autoencoder --roster lista.csv
-SOURCE is a Moodle "download all submissions" zip (or that zip unpacked), or a folder with one
-sub-folder per student. The roster CSV is optional: an id column, plus name / email / moodle_id.
-Problems (no notebook, several notebooks, wrong name, corrupt JSON...) are listed; none stops
-the collection, and originals are never modified.""",
-    "grade": """
-examples:
-  autograder grade                          # every assignment with submissions, all CPUs
-  autograder grade 01-autoencoder --workers 2
-  autograder grade 01-autoencoder --student ana.garcia --force
-  autograder grade --retry-errors --budget 1800   # regrade the ones that hit a limit
-Re-running grades only new or changed submissions; an interrupted run resumes where it stopped.""",
-    "feedback": """
-examples:
-  autograder feedback                       # every graded submission
-  autograder feedback 01-autoencoder --student ana.garcia
-output: feedback/<student>/<assignment>/informe.html, feedback/index.html and, for Moodle
-submissions, feedback/<assignment>-moodle.zip (for Moodle's "Upload multiple feedback files in a
-zip")""",
-    "export": """
-examples:
-  autograder export                         # export/grades.csv and export/grades.json
-  autograder export 01-autoencoder --out notas/ --moodle-language es
-grades.csv imports into Canvas (Student / ID / SIS columns) and into Moodle's gradebook (map
-users by "Email address"); with Moodle submissions, <assignment>-moodle-worksheet.csv goes to the
-assignment's "Upload grading worksheet".""",
-    "report": """
-examples:
-  autograder report                         # report/index.html with PNG plots
-  autograder report 01-autoencoder --out informe/""",
-    "publish": """
-examples:
-  autograder publish                        # feedback/, export/ and report/ in one go
-  autograder publish 01-autoencoder --moodle-language es
-Same as `autograder feedback`, `autograder export` and `autograder report` one after the other.""",
-    "check": """
-examples:
-  autograder check 01-autoencoder.ipynb
-  autograder check ~/practicas/03-vae.ipynb --timeout 600
-Runs the notebook as the grader will and lists each test: ✓ passed, ✗ failed (with the
-message), · hidden tests only (graded later), ✎ written answer. Exit status 0 when every visible
-test passes, 1 otherwise. Needs only the notebook.""",
-    "demo": """
-examples:
-  autograder demo                           # demo-class/ next to the course
-  autograder demo --out /tmp/demo --workers 2""",
-}
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autograder",
-        description="Release, collect, grade (in parallel), give feedback on, export and report "
-        "nbgrader assignments.",
+        description="Publica, recoge, corrige (en paralelo), informa, exporta y resume ejercicios "
+        "de nbgrader.",
         epilog=MAIN_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     course = argparse.ArgumentParser(add_help=False)
     course.add_argument("--course-dir", default=".", metavar="DIR",
-                        help="course folder, the one with nbgrader_config.py (default: .)")
+                        help="carpeta del curso, la que tiene nbgrader_config.py (por defecto: .)")
 
     def verb(name: str, summary: str, *, with_course: bool = True) -> argparse.ArgumentParser:
         return verbs.add_parser(
@@ -108,76 +38,94 @@ def _parser() -> argparse.ArgumentParser:
             parents=[course] if with_course else [],
         )
 
-    release = verb("release", "generate the student versions and one zip per assignment")
+    release = verb("release", "genera las versiones de estudiante y un zip por ejercicio")
     release.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
 
-    collect = verb("collect", "import submissions from a Moodle zip or a folder per student")
+    collect = verb("collect",
+                   "importa las entregas de un zip de Moodle o de una carpeta por estudiante")
     collect.add_argument("source", metavar="SOURCE")
     collect.add_argument("-a", "--assignment", required=True)
-    collect.add_argument("--roster", metavar="CSV", help="class list: id, name, email, moodle_id")
+    collect.add_argument("--roster", metavar="CSV",
+                         help="lista de clase: id, nombre, correo, moodle_id")
 
-    grade = verb("grade", "autograde the collected submissions, N at a time")
+    grade = verb("grade", "corrige automáticamente las entregas recogidas, N a la vez")
     grade.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
     grade.add_argument("--workers", "-j", type=_positive, metavar="N",
-                       help="submissions graded at once (default: number of CPUs)")
+                       help="entregas corregidas a la vez (por defecto: el número de CPU)")
     grade.add_argument("--student", action="append", dest="students", metavar="ID",
-                       help="only this student (repeatable)")
+                       help="solo este estudiante (repetible)")
     grade.add_argument("--cell-timeout", type=_positive, metavar="S",
-                       help="seconds per cell (default: the course's Execute.timeout)")
+                       help="segundos por celda (por defecto: Execute.timeout del curso)")
     grade.add_argument("--budget", type=_positive, default=DEFAULT_LIMITS.notebook_budget,
-                       metavar="S", help="seconds for a whole notebook (default: %(default)s)")
+                       metavar="S",
+                       help="segundos para todo un cuaderno (por defecto: %(default)s)")
     grade.add_argument("--max-memory", type=int, default=DEFAULT_LIMITS.max_memory_mb,
-                       metavar="MB", help="memory cap of each kernel, 0 for none "
-                       "(default: %(default)s)")
+                       metavar="MB", help="memoria máxima de cada kernel, 0 sin límite "
+                       "(por defecto: %(default)s)")
     grade.add_argument("--kernel-threads", type=int, default=DEFAULT_LIMITS.kernel_threads,
-                       metavar="N", help="cores each kernel's numerical libraries use "
-                       "(default: %(default)s; 0: theirs)")
-    grade.add_argument("--force", action="store_true", help="regrade everything selected")
+                       metavar="N", help="núcleos de las bibliotecas numéricas de cada kernel "
+                       "(por defecto: %(default)s; 0: las suyas)")
+    grade.add_argument("--force", action="store_true",
+                       help="recorrige todo lo seleccionado (las notas a mano se conservan)")
     grade.add_argument("--retry-errors", action="store_true",
-                       help="regrade submissions whose last grading had a problem")
+                       help="recorrige las entregas cuya última corrección tuvo un problema")
     grade.add_argument("--notebook-grader", default=None, metavar="MODULE:FUNCTION",
-                       help="function grading one notebook (default: nbgrader's preprocessors)")
-    grade.add_argument("--no-progress", action="store_true", help="no progress output")
+                       help="función que corrige un cuaderno (por defecto: los preprocesadores de "
+                       "nbgrader)")
+    grade.add_argument("--no-progress", action="store_true", help="sin mostrar el progreso")
 
-    feedback = verb("feedback", "write one Spanish HTML feedback page per student")
+    feedback = verb("feedback", "escribe un informe HTML en español por estudiante")
     feedback.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
     feedback.add_argument("--student", action="append", dest="students", metavar="ID")
 
-    export = verb("export", "write grades as CSV (Moodle, Canvas) and JSON")
+    export = verb("export", "escribe las notas en CSV (Canvas, Moodle) y JSON")
     export.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
-    export.add_argument("--out", metavar="DIR", help="output folder (default: export/)")
+    export.add_argument("--out", metavar="DIR", help="carpeta de salida (por defecto: export/)")
     export.add_argument("--moodle-language", choices=["en", "es"],
-                        help="language of the Moodle session that uploads the worksheet "
-                        "(default: en)")
+                        help="idioma de la sesión de Moodle que sube la hoja de calificaciones "
+                        "(por defecto: en)")
+    _lms_options(export)
 
-    report = verb("report", "write the class report (HTML with PNG plots)")
+    report = verb("report", "escribe el informe de la clase (HTML con gráficos PNG)")
     report.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
-    report.add_argument("--out", metavar="DIR", help="output folder (default: report/)")
+    report.add_argument("--out", metavar="DIR", help="carpeta de salida (por defecto: report/)")
 
-    publish = verb("publish", "feedback + export + report, after grading")
+    publish = verb("publish", "feedback + export + report, después de corregir")
     publish.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
     publish.add_argument("--moodle-language", choices=["en", "es"],
-                         help="language of the Moodle session that uploads the worksheet "
-                         "(default: en)")
+                         help="idioma de la sesión de Moodle que sube la hoja de calificaciones "
+                         "(por defecto: en)")
+    _lms_options(publish)
 
-    check = verb("check", "for students: run the visible tests of a notebook", with_course=False)
+    check = verb("check", "para estudiantes: ejecuta las pruebas visibles de un cuaderno",
+                 with_course=False)
     check.add_argument("notebook", metavar="NOTEBOOK")
     check.add_argument("--timeout", type=_positive, metavar="S",
-                       help="seconds per cell (default: the check function's, 300)")
+                       help="segundos por celda (por defecto: 300)")
 
-    demo = verb("demo", "run the whole pipeline on a made-up class")
-    demo.add_argument("--out", metavar="DIR", help="demo folder, recreated (default: demo-class)")
+    demo = verb("demo", "ejecuta todo el proceso con una clase de ejemplo")
+    demo.add_argument("--out", metavar="DIR",
+                      help="carpeta de la demo, se rehace (por defecto: demo-class)")
     demo.add_argument("--workers", "-j", type=_positive, metavar="N")
     return parser
+
+
+def _lms_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--canvas-login", choices=["id", "email"],
+                        help="qué lleva la columna SIS Login ID de Canvas: el id del estudiante "
+                        "(por defecto) o el correo, según con qué se entre en tu Canvas")
+    parser.add_argument("--final", action="store_true",
+                        help="se niega (no escribe nada) mientras alguna nota sea provisional, es "
+                        "decir, mientras formgrader tenga celdas por corregir a mano")
 
 
 def _positive(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"no es un número entero: {text!r}") from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+        raise argparse.ArgumentTypeError(f"debe ser al menos 1: {text!r}")
     return value
 
 
@@ -186,7 +134,7 @@ def _release(args) -> int:
 
     for item in release(args.course_dir, args.assignments or None):
         folder, archive = os.path.relpath(item.folder), os.path.relpath(item.zip_path)
-        print(f"{item.assignment}: {folder}/ and {archive}")
+        print(f"{item.assignment}: {folder}/ y {archive}")
     return 0
 
 
@@ -194,15 +142,15 @@ def _collect(args) -> int:
     from autograder.intake.collect import collect
 
     report = collect(args.source, args.assignment, args.course_dir, roster=args.roster)
-    print(f"{len(report.students)} submissions of {report.assignment} collected into submitted/; "
-          f"{report.problem_count} problem(s)")
+    print(f"{len(report.students)} entrega(s) de {report.assignment} recogida(s) en submitted/; "
+          f"{report.problem_count} problema(s)")
     for problem in report.problems:
         print(f"  - {problem.message}")
     for student in report.students:
         for problem in student.problems:
             print(f"  - {student.student} ({student.folder}): {problem.message}")
     if report.missing:
-        print(f"  no submission from: {', '.join(report.missing)}")
+        print(f"  sin entrega: {', '.join(report.missing)}")
     return 0
 
 
@@ -221,32 +169,74 @@ def _grade(args) -> int:
         workers=args.workers, limits=limits, force=args.force, retry_errors=args.retry_errors,
         show_progress=not args.no_progress, **_given(args, "notebook_grader"),
     )
-    print(f"graded {len(summary.graded)}, recorded from an interrupted run "
-          f"{summary.recorded_only}, unchanged {summary.skipped} ({summary.seconds:g} s)")
+    print(f"corregidas {len(summary.graded)}, registradas de una ejecución interrumpida "
+          f"{summary.recorded_only}, sin cambios {summary.skipped} ({summary.seconds:g} s)")
     for result in summary.attention:
         codes = ", ".join(sorted({p.code for p in result.all_problems}))
-        print(f"  needs attention: {result.student} · {result.assignment}: {codes}")
+        print(f"  requiere atención: {result.student} · {result.assignment}: {codes}")
+    if summary.graded:
+        _print_gradebook_totals(args.course_dir, summary.graded)
     return 0
+
+
+def _print_gradebook_totals(course_dir, graded) -> None:
+    """The lines above are the automatic points; the gradebook adds the hand grades."""
+    from autograder.course import Course
+    from autograder.outputs.class_results import load_class
+
+    assignments = sorted({result.assignment for result in graded})
+    automatic = {(r.student, r.assignment): r.points for r in graded}
+    results = load_class(Course.open(course_dir), assignments)
+    for s in results.submissions:
+        key = (s.student, s.assignment)
+        if key in automatic and s.points != automatic[key]:
+            print(f"  con la corrección a mano: {s.student} · {s.assignment}: "
+                  f"{s.points:g}/{s.max_points:g}")
+    pending = [s for s in results.submissions
+               if (s.student, s.assignment) in automatic and s.pending_cells]
+    if pending:
+        print(f"{len(pending)} entrega(s) con corrección manual pendiente en formgrader "
+              "(`autograder export` las lista)")
 
 
 def _feedback(args) -> int:
     from autograder.outputs.feedback import feedback
 
     pages = feedback(args.course_dir, args.assignments or None, students=args.students)
-    print(f"{len(pages.pages)} feedback page(s); index: {os.path.relpath(pages.index)}")
+    print(f"{len(pages.pages)} informe(s) escrito(s); índice: {os.path.relpath(pages.index)}")
     for archive in pages.moodle_zips:
-        print(f"for Moodle (Upload multiple feedback files in a zip): {os.path.relpath(archive)}")
+        print(f"para Moodle («Subir varios archivos de retroalimentación en un zip»): "
+              f"{os.path.relpath(archive)}")
     return 0
+
+
+def _print_exported(exported) -> None:
+    print(f"Canvas (importar libro de calificaciones): {os.path.relpath(exported.canvas)}")
+    print(f"Moodle (libro de calificaciones, importar CSV): "
+          f"{os.path.relpath(exported.moodle_gradebook)}")
+    for worksheet in exported.moodle_worksheets:
+        print(f"Moodle (tarea, «Subir hoja de calificaciones»): {os.path.relpath(worksheet)}")
+    for assignment, maximum in exported.max_points.items():
+        print(f"  la calificación de {assignment} va en puntos sobre {maximum:g}: pon "
+              f"{maximum:g} como calificación máxima de la tarea en Moodle (si no, "
+              "Moodle muestra los puntos sobre 100 o se salta las notas que pasan del máximo)")
+    print(f"detalle por prueba: {os.path.relpath(exported.detail)}; "
+          f"JSON: {os.path.relpath(exported.json)}")
+    if exported.pending:
+        print(f"AVISO: {len(exported.pending)} nota(s) PROVISIONAL(ES), con corrección manual "
+              "pendiente en formgrader (marcadas como provisional en los ficheros):")
+        for (student, assignment), cells in sorted(exported.pending.items()):
+            print(f"  - {student} · {assignment}: {', '.join(cells)}")
+        print("  termina la corrección en formgrader y vuelve a exportar "
+              "(--final impide exportar notas provisionales)")
 
 
 def _export(args) -> int:
     from autograder.outputs.export import export
 
-    exported = export(args.course_dir, args.assignments or None, out=args.out,
-                      **_given(args, "moodle_language"))
-    print(f"CSV: {os.path.relpath(exported.csv)}\nJSON: {os.path.relpath(exported.json)}")
-    for worksheet in exported.moodle_worksheets:
-        print(f"Moodle grading worksheet: {os.path.relpath(worksheet)}")
+    exported = export(args.course_dir, args.assignments or None, out=args.out, final=args.final,
+                      **_given(args, "moodle_language", "canvas_login"))
+    _print_exported(exported)
     return 0
 
 
@@ -254,24 +244,23 @@ def _report(args) -> int:
     from autograder.outputs.report import report
 
     written = report(args.course_dir, args.assignments or None, out=args.out)
-    print(f"class report: {os.path.relpath(written.html)} ({len(written.images)} plots)")
+    print(f"informe de la clase: {os.path.relpath(written.html)} ({len(written.images)} "
+          "gráficos)")
     return 0
 
 
 def _publish(args) -> int:
     from autograder.outputs.publish import publish
 
-    published = publish(args.course_dir, args.assignments or None,
-                        **_given(args, "moodle_language"))
-    pages, exported = published.feedback, published.export
-    print(f"feedback: {len(pages.pages)} page(s), index {os.path.relpath(pages.index)}")
+    published = publish(args.course_dir, args.assignments or None, final=args.final,
+                        **_given(args, "moodle_language", "canvas_login"))
+    pages = published.feedback
+    print(f"informes: {len(pages.pages)}, índice {os.path.relpath(pages.index)}")
     for archive in pages.moodle_zips:
-        print(f"feedback for Moodle (Upload multiple feedback files in a zip): "
+        print(f"informes para Moodle («Subir varios archivos de retroalimentación en un zip»): "
               f"{os.path.relpath(archive)}")
-    print(f"grades: {os.path.relpath(exported.csv)}, {os.path.relpath(exported.json)}")
-    for worksheet in exported.moodle_worksheets:
-        print(f"Moodle grading worksheet: {os.path.relpath(worksheet)}")
-    print(f"class report: {os.path.relpath(published.report.html)}")
+    _print_exported(published.export)
+    print(f"informe de la clase: {os.path.relpath(published.report.html)}")
     return 0
 
 
@@ -305,8 +294,33 @@ def _terminate(signum, frame):
     raise KeyboardInterrupt  # so that workers and kernels are stopped on the way out
 
 
+# argparse's own words (it reads them through its module-level gettext `_` when printing)
+_ARGPARSE_SPANISH = {
+    "usage: ": "uso: ",
+    "positional arguments": "argumentos",
+    "options": "opciones",
+    "show this help message and exit": "muestra esta ayuda y termina",
+    "the following arguments are required: %s": "faltan estos argumentos: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)":
+        "opción no válida: %(value)r (elige entre %(choices)s)",
+    "unrecognized arguments: %s": "argumentos no reconocidos: %s",
+    "expected one argument": "falta el valor",
+    "argument %(argument_name)s: %(message)s": "argumento %(argument_name)s: %(message)s",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: error: %(message)s\n",
+}
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    english = argparse._
+    argparse._ = lambda text: _ARGPARSE_SPANISH.get(text, english(text))
+    try:
+        return _parser().parse_args(argv)
+    finally:
+        argparse._ = english
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parse(argv)
     signal.signal(signal.SIGTERM, _terminate)
     handler = VERBS[args.verb]
     try:
@@ -315,8 +329,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"autograder {args.verb}: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"autograder {args.verb}: interrupted; what was finished is kept (run it again to "
-              "resume)", file=sys.stderr)
+        print(f"autograder {args.verb}: interrumpido; lo terminado se conserva (vuelve a "
+              "ejecutarlo para continuar)", file=sys.stderr)
         return 130
 
 

@@ -84,38 +84,39 @@ def demo(
     released = release(out)
     say("2/7 clase de ejemplo: zip de Moodle con 5 entregas y lista de clase")
     moodle_zip, roster = build_class(out)
-    say("3/7 collect")
+    say("3/7 collect: entregas del zip a submitted/")
     collected = collect(moodle_zip, DEMO_ASSIGNMENT, out, roster=roster)
     for student in collected.students:
         for problem in student.problems:
             say(f"    {student.student}: {problem.message}")
-    say("4/7 grade (en paralelo)")
+    say("4/7 grade: corrección automática en paralelo")
     graded = grade(out, [DEMO_ASSIGNMENT], workers=workers)
-    say("5/7 feedback")
+    say("5/7 feedback: un informe por estudiante")
     pages = feedback(out, [DEMO_ASSIGNMENT])
-    say("6/7 export")
+    say("6/7 export: notas para Canvas y Moodle")
     exported = export(out, [DEMO_ASSIGNMENT])
-    say("7/7 report")
+    say("7/7 report: informe de la clase")
     written = report(out, [DEMO_ASSIGNMENT])
 
     outputs = {
-        "student versions (zip per assignment)": released[0].zip_path.parent,
-        "Moodle zip of the demo class": moodle_zip,
-        "gradebook (nbgrader)": out / "gradebook.db",
-        "executed notebooks": out / "autograded",
-        "feedback pages": pages.index,
-        "feedback zip for Moodle": pages.moodle_zips[0] if pages.moodle_zips else pages.index,
-        "grades CSV": exported.csv,
-        "grades JSON": exported.json,
-        "class report": written.html,
+        "versiones de estudiante (un zip por ejercicio)": released[0].zip_path.parent,
+        "zip de Moodle de la clase de ejemplo": moodle_zip,
+        "libro de notas (nbgrader)": out / "gradebook.db",
+        "notebooks ejecutados": out / "autograded",
+        "informes de los estudiantes": pages.index,
+        "zip de informes para Moodle": pages.moodle_zips[0] if pages.moodle_zips else pages.index,
+        "notas para Canvas": exported.canvas,
+        "notas para el libro de Moodle": exported.moodle_gradebook,
+        "notas en JSON": exported.json,
+        "informe de la clase": written.html,
     }
     say("")
     for result in sorted(graded.graded, key=lambda r: r.student):
         codes = ", ".join(sorted({p.code for p in result.all_problems}))
         say(f"  {result.student:<16} {result.points:>4g} / {result.max_points:g}"
             + (f"   ({codes})" if codes else ""))
-    say(f"\nDemo done in {time.monotonic() - started:.0f} s "
-        f"(grading: {graded.seconds:.0f} s). Outputs:")
+    say(f"\nDemo terminada en {time.monotonic() - started:.0f} s "
+        f"(corrección: {graded.seconds:.0f} s). Resultados:")
     for label, path in outputs.items():
         say(f"  {label + ':':<40} {os.path.relpath(path)}")
     return outputs

@@ -284,6 +284,44 @@ ERROR_HINTS = {
 }
 
 
+# Hand grading and provisional grades (issue 11) -------------------------------------------------
+
+
+def not_a_submission(folder: str, found: list[str]) -> Problem:
+    """A folder of the source that holds no notebook and is nobody in the roster (instructor)."""
+    extra = f" (contiene: {', '.join(found)})" if found else ""
+    return Problem("not_a_submission",
+                   f"La carpeta «{folder}» no tiene ningún cuaderno .ipynb ni corresponde a "
+                   f"nadie de la lista: no se toma como entrega{extra}.")
+
+
+# shown in place of a hidden-test region in the autograded notebook (formgrader, nbgrader feedback)
+HIDDEN_TESTS_PLACEHOLDER = "# (pruebas ocultas: su resultado aparece debajo de la celda)"
+
+
+def cell_verdict(points: float | None, max_points: float, status: str, message: str) -> str:
+    """A graded test cell's verdict, written as the cell's output in the autograded notebook."""
+    got = "–" if points is None else f"{points:g}".replace(".", ",")
+    mark = "✔" if status == results.PASSED else "✘"
+    line = f"{mark} {got} / {max_points:g} puntos · {STATUS_LABELS.get(status, status)}"
+    return f"{line}: {message}" if message else f"{line}."
+
+
+def unreadable_note(problems: list[str]) -> str:
+    """The first cell of the stand-in for a submission that could not be read."""
+    listed = "\n".join(f"- {problem}" for problem in problems)
+    return ("**No se pudo leer esta entrega**, así que ninguna celda se ejecutó y cada prueba "
+            "vale 0. Debajo están las celdas del enunciado, para que el profesor pueda "
+            f"corregirla a mano si procede.\n\n{listed}")
+
+
+def provisional_note(cells: list[str]) -> str:
+    """Said to a student whose grade still waits for the instructor's hand grading."""
+    plural = "s" if len(cells) > 1 else ""
+    return (f"Nota provisional: falta la corrección manual de la{plural} celda{plural} "
+            f"{', '.join(cells)}.")
+
+
 # How each cell status reads in the feedback page and the report
 STATUS_LABELS = {
     results.PASSED: "Superada",

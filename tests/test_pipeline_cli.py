@@ -30,7 +30,7 @@ def test_each_verb_help_shows_real_examples(verb, capsys):
         main([verb, "--help"])
     out = capsys.readouterr().out
     assert exited.value.code == 0
-    assert "examples:" in out and f"autograder {verb}" in out
+    assert "ejemplos:" in out and f"autograder {verb}" in out
     assert EXAMPLES[verb].strip().splitlines()[1].strip() in out
 
 
@@ -40,7 +40,7 @@ def test_each_verb_help_shows_real_examples(verb, capsys):
         (["grade", "--course-dir", "{tmp}"], "not a course folder"),
         (["release", "no-existe", "--course-dir", "{course}"], "unknown assignment"),
         (["grade", "tiny", "--course-dir", "{course}", "--workers", "2"], "no submissions"),
-        (["feedback", "--course-dir", "{course}"], "no graded submissions"),
+        (["feedback", "--course-dir", "{course}"], "no hay entregas corregidas"),
         (["collect", "{tmp}/nada.zip", "-a", "tiny", "--course-dir", "{course}"], "does not exist"),
         (["check", "{tmp}/nada.ipynb"], "not found"),
     ],
@@ -130,3 +130,18 @@ def test_progress_without_a_terminal_prints_counts_and_time_left(capsys):
     lines = capsys.readouterr().err.strip().splitlines()
     assert lines[0].startswith("[1/3] ana · tiny: 5/6") and "quedan ~" in lines[0]
     assert lines[1].startswith("[2/3] bruno")
+
+
+def test_time_left_comes_from_measured_notebook_times_shared_among_workers(capsys):
+    from autograder.batch.progress import GradingProgress
+
+    progress = GradingProgress(total=6, description="Corrigiendo", workers=2)
+    assert progress.seconds_left() is None  # nothing measured yet: no made-up figure
+    progress.advance("ana · tiny: 5/6 (12 s)", seconds=12.0)
+    progress.advance("bruno · tiny: 0/6 (8 s)", seconds=8.0)
+    assert progress.seconds_left() == 10.0 * 4 / 2  # mean 10 s x 4 left, 2 at a time
+    for _ in range(3):
+        progress.advance("x", seconds=10.0)
+    assert progress.seconds_left() == 10.0  # the last one runs alone
+    progress.close()
+    assert "quedan ~20 s" in capsys.readouterr().err.splitlines()[1]

@@ -174,7 +174,7 @@ def test_collect_cli_reports_problems_and_bad_input_exits_2(tiny_class, tmp_path
 
     ok = tiny_class.cli("collect", str(archive), "-a", ASSIGNMENT)
     assert ok.returncode == 0, ok.stderr
-    assert "8 submissions of tiny collected" in ok.stdout
+    assert "8 entrega(s) de tiny recogida(s)" in ok.stdout
     assert "no es JSON válido" in ok.stdout
 
     unknown = tiny_class.cli("collect", str(archive), "-a", "no-existe")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import json
 import shutil
 import zipfile
@@ -11,9 +12,13 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import TinyClass, gradebook_points
+from nbgrader.api import Gradebook
 
 from autograder.api import collect, export, feedback, grade, report
-from autograder.outputs.export import IDENTITY_COLUMNS, per_test_column
+from autograder.course import AutograderError, Course
+from autograder.outputs.class_results import load_class
+from autograder.outputs.lms import CANVAS_IDENTITY, per_test_column
+from autograder.outputs.report import pass_rates
 
 pytestmark = pytest.mark.slow  # grades a class once for the module
 
@@ -91,54 +96,153 @@ def test_feedback_pages_show_points_and_messages_but_no_hidden_test(graded):
             for name, number, _ in STUDENTS.values())
 
 
-def test_export_csv_round_trips_to_the_gradebook(graded, tmp_path):
+def _csv(path: Path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as stream:
+        return list(csv.DictReader(stream))
+
+
+def test_export_files_round_trip_to_the_gradebook(graded, tmp_path):
     exported = export(graded, out=tmp_path / "export")
 
-    with open(exported.csv, newline="", encoding="utf-8") as stream:
-        rows = list(csv.DictReader(stream))
-    header = list(rows[0])
-    assert header[:len(IDENTITY_COLUMNS)] == IDENTITY_COLUMNS
-    assert ASSIGNMENT in header
     points = gradebook_points(graded, ASSIGNMENT)
-    assert {row["ID"] for row in rows} == set(points)
-    for row in rows:
-        recorded = points[row["ID"]]
-        assert float(row[ASSIGNMENT]) == sum(v or 0 for v in recorded.values())
+    totals = {login: sum(v or 0 for v in recorded.values()) for login, recorded in points.items()}
+    # Canvas: exactly its identity columns and one column per graded assignment (no e-mail, no
+    # per-test or total column: GradebookImporter would create each as a new assignment)
+    with open(exported.canvas, newline="", encoding="utf-8") as stream:
+        canvas = list(csv.reader(stream))
+    assert canvas[0] == CANVAS_IDENTITY + [ASSIGNMENT]
+    assert canvas[1][0] == "Points Possible" and canvas[1][-1] == "6"
+    by_login = {row[3]: row for row in canvas[2:]}
+    assert set(by_login) == set(points)
+    assert all(row[1] == "" for row in canvas[2:])  # we do not know Canvas's numeric ids
+    assert {login: float(row[-1]) for login, row in by_login.items()} == totals
+    assert by_login["ana"][0] == "García, Ana"
+    with_email = export(graded, out=tmp_path / "by-email", canvas_login="email")
+    assert {row["SIS Login ID"] for row in _csv(with_email.canvas)[1:]} == {
+        f"{login}@upm.es" for login in STUDENTS}
+
+    detail = {row["ID"]: row for row in _csv(exported.detail)}
+    for login, recorded in points.items():
         for test in TESTS:
-            cell = row[per_test_column(ASSIGNMENT, test)]
+            cell = detail[login][per_test_column(ASSIGNMENT, test)]
             assert (float(cell) if cell else None) == recorded[test]
-        assert row["Email address"] == f"{row['ID']}@upm.es"
-    assert {row["ID"]: row["Student"] for row in rows}["ana"] == "García, Ana"
+        assert detail[login]["Email address"] == f"{login}@upm.es"
+    # no written answer is graded yet: every grade is provisional and says why, except where
+    # there is nothing to grade by hand (0 as nbgrader gives: a blank answer, an unreadable file)
+    readable = set(STUDENTS) - {"carmen", "david"}
+    assert {login for login, row in detail.items()
+            if row[f"{ASSIGNMENT} · status"] == "provisional"} == readable
+    assert detail["ana"][f"{ASSIGNMENT} · pending"] == "answer"
+    assert set(exported.pending) == {(login, ASSIGNMENT) for login in readable}
+
+    moodle = {row["Email address"]: row for row in _csv(exported.moodle_gradebook)}
+    assert {email: float(row[ASSIGNMENT]) for email, row in moodle.items()} == {
+        f"{login}@upm.es": total for login, total in totals.items()}
 
     data = json.loads(exported.json.read_text("utf-8"))
     assert data["assignments"][ASSIGNMENT]["max_points"] == 6
     by_student = {s["student"]: s for s in data["submissions"]}
     assert by_student["bruno"]["points"] == 2
+    assert by_student["bruno"]["status"] == "provisional"
     assert {p["code"] for p in by_student["david"]["problems"]} == {"corrupt_json"}
 
-    worksheet = list(csv.DictReader(open(exported.moodle_worksheets[0], encoding="utf-8")))
+    worksheet = _csv(exported.moodle_worksheets[0])
     assert {row["Identifier"]: float(row["Grade"]) for row in worksheet} == {
-        f"Participant {number}": sum(v or 0 for v in points[login].values())
-        for login, (_, number, _) in STUDENTS.items()}
-    assert "Last modified (grade)" in worksheet[0]
+        f"Participant {number}": totals[login] for login, (_, number, _) in STUDENTS.items()}
+    assert {row["Maximum grade"] for row in worksheet} == {"6"}
+    assert exported.max_points == {ASSIGNMENT: 6}
+    # a time PHP's strtotime reads (Moodle skips a row whose grade is newer than it): not "-"
+    for row in worksheet:
+        modified = datetime.datetime.strptime(row["Last modified (grade)"],
+                                              "%Y-%m-%d %H:%M:%S %z")
+        assert abs((datetime.datetime.now(datetime.timezone.utc) - modified).total_seconds()) < 600
+        if row["Identifier"] not in ("Participant 2003", "Participant 2004"):
+            assert row["Status"] == "provisional" and "answer" in row["Feedback comments"]
 
 
-def test_a_manual_grade_in_the_gradebook_reaches_feedback_and_export(graded, tmp_path):
+def test_final_refuses_while_hand_grading_is_pending(graded, tmp_path, run_autograder):
     course = tmp_path / "course"
     shutil.copytree(graded, course)
-    from nbgrader.api import Gradebook
+    shutil.rmtree(course / "export", ignore_errors=True)
+    shutil.rmtree(course / "feedback", ignore_errors=True)
+
+    with pytest.raises(AutograderError, match="corrección manual pendiente"):
+        export(course, final=True)
+    refused = run_autograder("publish", "--final", "--course-dir", str(course), cwd=course)
+    assert refused.returncode == 2 and refused.stderr.strip().count("\n") == 0
+    assert "ana · tiny: answer" in refused.stderr
+    assert not (course / "export").exists() and not (course / "feedback").exists()
+
+    warned = run_autograder("export", "--course-dir", str(course), cwd=course)
+    assert warned.returncode == 0, warned.stderr
+    assert "PROVISIONAL" in warned.stdout and "  - ana · tiny: answer" in warned.stdout
+    assert "calificación máxima" in warned.stdout  # said where the instructor reads it
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        gradebook.find_grade("answer", ASSIGNMENT, ASSIGNMENT, "ana").manual_score = 1
+        for login in STUDENTS:
+            grade = gradebook.find_grade("answer", ASSIGNMENT, ASSIGNMENT, login)
+            grade.manual_score, grade.needs_manual_grade = 0, False
+        gradebook.db.commit()
+    assert export(course, final=True).pending == {}
+
+
+def _hand_grade(course: Path, student: str, score: float, comments: dict[str, str]) -> None:
+    """What formgrader's API handlers do when the instructor saves a score and comments."""
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        grade = gradebook.find_grade("answer", ASSIGNMENT, ASSIGNMENT, student)
+        grade.manual_score = score
+        grade.needs_manual_grade = False
+        for grade_id, text in comments.items():
+            gradebook.find_comment(grade_id, ASSIGNMENT, ASSIGNMENT, student).manual_comment = text
         gradebook.db.commit()
 
-    feedback(course, students=["ana"])
+
+def test_a_hand_grade_and_comments_reach_every_output_and_survive_a_regrade(graded, tmp_path,
+                                                                          run_autograder):
+    course = tmp_path / "course"
+    shutil.copytree(graded, course)
+    feedback(course)  # everyone's page, before the instructor's hand grading
+    _hand_grade(course, "ana", 1, {"answer": "Bien explicado, aunque breve.",
+                                   "mul": "Revisa los negativos.", "add": "Código claro."})
+
+    pages = feedback(course, students=["ana"])
     exported = export(course)
 
-    assert "<strong>6 / 6</strong>" in _page(course, "ana")
-    rows = {row["ID"]: row for row in csv.DictReader(open(exported.csv, encoding="utf-8"))}
-    assert rows["ana"][ASSIGNMENT] == "6"
-    assert rows["ana"][per_test_column(ASSIGNMENT, "answer")] == "1"
+    page = _page(course, "ana")
+    assert "<strong>6 / 6</strong>" in page
+    assert "Bien explicado, aunque breve." in page and "Revisa los negativos." in page
+    assert "Código claro." in page  # comments on code answers, which are not graded cells
+    assert "provisional" not in page.split("<table>")[1]
+    index = pages.index.read_text("utf-8")  # --student rewrote one page, not the index's list
+    assert all(f"{student}/{ASSIGNMENT}/informe.html" in index for student in STUDENTS)
+    with zipfile.ZipFile(pages.moodle_zips[0]) as zipped:
+        member = next(n for n in zipped.namelist() if n.startswith("Ana García_2001"))
+        assert "Bien explicado, aunque breve." in zipped.read(member).decode("utf-8")
+    canvas = {row["SIS Login ID"]: row for row in _csv(exported.canvas)[1:]}
+    assert canvas["ana"][ASSIGNMENT] == "6"
+    assert {row["ID"]: row for row in _csv(exported.detail)}["ana"][
+        per_test_column(ASSIGNMENT, "answer")] == "1"
+    worksheet = {row["Identifier"]: row for row in _csv(exported.moodle_worksheets[0])}
+    ana = worksheet["Participant 2001"]
+    assert ana["Grade"] == "6" and ana["Status"] == "final"
+    assert "answer: Bien explicado, aunque breve." in ana["Feedback comments"]
+    data = {s["student"]: s for s in json.loads(exported.json.read_text("utf-8"))["submissions"]}
+    assert {"grade_id": "answer", "text": "Bien explicado, aunque breve."} in data["ana"][
+        "comments"]
+    assert data["ana"]["status"] == "final" and data["ana"]["pending_cells"] == []
+
+    # `grade --force` after hand grading keeps the hand grade, its flag and the comments
+    done = run_autograder("grade", "--student", "ana", "--force", "--no-progress",
+                          "--course-dir", str(course), cwd=course)
+    assert done.returncode == 0, done.stderr
+    assert "con la corrección a mano: ana · tiny: 6/6" in done.stdout  # what export will say
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        answer = gradebook.find_grade("answer", ASSIGNMENT, ASSIGNMENT, "ana")
+        assert answer.manual_score == 1 and answer.needs_manual_grade is False
+        assert gradebook.find_submission(ASSIGNMENT, "ana").needs_manual_grade is False
+        comment = gradebook.find_comment("answer", ASSIGNMENT, ASSIGNMENT, "ana")
+        assert comment.manual_comment == "Bien explicado, aunque breve."
+    assert export(course).pending.get(("ana", ASSIGNMENT)) is None
 
 
 def test_report_has_plots_failures_and_submissions_needing_attention(graded, tmp_path):
@@ -150,6 +254,10 @@ def test_report_has_plots_failures_and_submissions_needing_attention(graded, tmp
         assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert f'src="{image.name}"' in html
     assert "add(1, 2) debe valer 3" in html  # among the most frequent failures
+    # the written answer nobody has hand-graded yet is "pending", not a 0 % pass rate
+    rates = dict(pass_rates(load_class(Course.open(graded)), ASSIGNMENT))
+    assert rates["answer (3 pendientes)"] == 0 and rates["test_mul"] == 3 / 5
+    assert "Sin entregas" not in html
     attention = html.split("Entregas que requieren atención")[1]
     assert "David Mora" in attention and "Elena Sanz" in attention
     assert "Ana García" not in attention
@@ -167,7 +275,53 @@ def test_publish_cli_is_feedback_export_and_report_in_one_command(graded, tmp_pa
     assert done.returncode == 0, done.stderr
     assert (course / "feedback" / "index.html").is_file()
     assert (course / "feedback" / f"{ASSIGNMENT}-moodle.zip").is_file()
-    assert (course / "export" / "grades.csv").is_file()
+    assert (course / "export" / "canvas-grades.csv").is_file()
     assert (course / "export" / f"{ASSIGNMENT}-moodle-worksheet.csv").is_file()
     assert (course / "report" / "index.html").is_file()
-    assert "class report: report/index.html" in done.stdout
+    assert "informe de la clase: report/index.html" in done.stdout
+
+
+def _autograded(course: Path, student: str) -> nbformat.NotebookNode:
+    return nbformat.read(course / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
+                         as_version=4)
+
+
+def _cell(nb: nbformat.NotebookNode, grade_id: str):
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def test_the_autograded_notebook_shows_verdicts_and_no_hidden_test(graded, tmp_path):
+    bruno = _autograded(graded, "bruno")
+    hidden = _cell(bruno, "test_add_hidden")
+    assert [o.output_type for o in hidden.outputs] == ["stream"]
+    assert hidden.outputs[0].text.startswith("✘ 0 / 2 puntos · No superada")
+    assert "add con decimales falla" in hidden.outputs[0].text  # the reason, not a traceback
+    assert _cell(bruno, "test_mul").outputs[0].text.startswith("✔ 2 / 2 puntos · Superada")
+    for student in STUDENTS:
+        text = nbformat.writes(_autograded(graded, student))
+        assert "assert add(2.5, 2.5)" not in text and "BEGIN HIDDEN TESTS" not in text
+    # the unreadable submission has a notebook too (formgrader lists it), saying what happened
+    david = _autograded(graded, "david")
+    assert "No se pudo leer esta entrega" in david.cells[0].source
+    assert "no es JSON válido" in david.cells[0].source
+    assert "0 / 2 puntos" in _cell(david, "test_mul").outputs[0].text
+
+    # nbgrader's own feedback, made from these notebooks, shows the reason and hides the tests
+    course = tmp_path / "course"
+    shutil.copytree(graded, course)
+    done = run_nbgrader("generate_feedback", ASSIGNMENT, "--force", cwd=course)
+    assert done.returncode == 0, done.stderr[-2000:]
+    html = (course / "feedback" / "bruno" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text("utf-8")
+    assert "add con decimales falla" in html and "assert add(2.5, 2.5)" not in html
+    assert (course / "feedback" / "david" / ASSIGNMENT / f"{ASSIGNMENT}.html").is_file()
+
+
+def run_nbgrader(*args: str, cwd: Path):
+    import os
+    import subprocess
+    import sys
+
+    environment = dict(os.environ)
+    environment["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), environment["PATH"]])
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=environment,
+                          capture_output=True, text=True, timeout=300)

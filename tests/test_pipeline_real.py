@@ -49,7 +49,7 @@ def test_real_assignment_end_to_end(real_course, tmp_path, run_autograder):
     written = report(real_course)
     page = pages.pages[0].read_text("utf-8")
     assert "autograder.checks" not in page and "HIDDEN TESTS" not in page
-    assert exported.csv.is_file() and exported.moodle_worksheets and written.html.is_file()
+    assert exported.canvas.is_file() and exported.moodle_worksheets and written.html.is_file()
 
     alone = tmp_path / "alumno"
     alone.mkdir()

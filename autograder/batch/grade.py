@@ -253,12 +253,13 @@ def _exclusive(course: Course):
 def _run(course, gradebook, plans, jobs, workers, limits, show_progress) -> list[SubmissionResult]:
     by_assignment = {plan.assignment: plan for plan in plans}
     per_job = limits.notebook_budget
+    workers = workers or default_workers()
     pool = WorkerPool(
-        workers or default_workers(),
+        workers,
         course.grading_dir / "logs",
         deadline=lambda job: per_job * len(job.sources) + GRACE_SECONDS,
     )
-    progress = GradingProgress(len(jobs), "Corrigiendo", enabled=show_progress)
+    progress = GradingProgress(len(jobs), "Corrigiendo", enabled=show_progress, workers=workers)
     graded = []
     try:
         for outcome in pool.outcomes(jobs):
@@ -266,7 +267,7 @@ def _run(course, gradebook, plans, jobs, workers, limits, show_progress) -> list
             result = _result_of(outcome, plan)
             _record(gradebook, plan, result)
             graded.append(result)
-            progress.advance(_line(result))
+            progress.advance(_line(result), seconds=result.seconds)  # measured: for the ETA
     finally:
         progress.close()
     return graded

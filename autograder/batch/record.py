@@ -2,7 +2,9 @@
 
 Only the main process calls this, one result at a time: the gradebook has a single writer. Values
 are set, not added, so recording the same result twice leaves the gradebook unchanged; manual
-scores given in formgrader are kept, and such cells are flagged for review as nbgrader does.
+scores given in formgrader are kept, and so is the instructor's decision on them: a hand-graded
+cell keeps its `needs_manual_grade` flag as formgrader left it (nbgrader's SaveAutoGrades would
+raise it again on every regrade, which made a finished hand grade look pending).
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ def _record(gradebook: Gradebook, result: SubmissionResult) -> None:
             except MissingEntry:
                 continue  # a cell the released assignment does not grade: nothing to record
             grade.auto_score = cell.points
-            grade.needs_manual_grade = grade.manual_score is not None or cell.points is None
+            if grade.manual_score is None:  # a hand grade and its flag are the instructor's
+                grade.needs_manual_grade = cell.points is None
         for grade_id, text in notebook.comments.items():
             try:
                 comment = gradebook.find_comment(

@@ -94,8 +94,16 @@ def collect(
     people = Roster.read(roster) if roster else None
     report = CollectReport(assignment, str(Path(source).resolve()))
     folders = _read_source(Path(source), report.problems)
+    if not any(_has_notebook(folder) for folder in folders):
+        raise AutograderError(f"{source} no contiene ningún notebook (.ipynb): ¿es la descarga "
+                              "de entregas de la tarea?")
     chosen: dict[str, Collected] = {}
     for folder in folders:
+        if not folder.moodle_id and not _has_notebook(folder) and not _in_roster(folder, people):
+            # a stray folder (notes, a README...), not a student: say so, invent nobody
+            report.problems.append(messages.not_a_submission(
+                folder.label, sorted(entry.name for entry in folder.entries)))
+            continue
         collected = _identify(folder, people, report.problems)
         collected.files = sorted(entry.name for entry in folder.entries)
         selection = _choose_notebooks(folder.entries, expected, collected.problems)
@@ -204,6 +212,15 @@ def _nested_zip(name: str, data: bytes, modified) -> list[Entry]:
 
 
 # Who is it ---------------------------------------------------------------------------------
+
+def _has_notebook(folder: Folder) -> bool:
+    return any(entry.name.lower().endswith(".ipynb") for entry in folder.entries)
+
+
+def _in_roster(folder: Folder, roster: Roster | None) -> bool:
+    return roster is not None and roster.match(
+        folder_id=safe_id(folder.label), name=folder.full_name or folder.label) is not None
+
 
 def _identify(folder: Folder, roster: Roster | None, problems: list[Problem]) -> Collected:
     person = None

@@ -9,24 +9,38 @@ Accepted columns (case and accents ignored; only an id column is required):
 
 Folders are matched by Moodle participant number first, then by id, then by name (word order,
 case and accents ignored, so "García López, Ana" matches "Ana García López").
+
+A roster is read as people save it: UTF-8 with or without BOM, UTF-16 (Excel's "Unicode text"),
+cp1252 / Latin-1 (Excel on a Spanish Windows), with `,`, `;` or tab between columns. The
+encoding is a byte-order mark when there is one, else strict UTF-8, else charset-normalizer's
+verdict among the encodings rosters come in: left free, it reads "Muñoz" saved by Excel as
+cp1250 ("Muńoz"), since a few accented letters cannot tell those code pages apart. The delimiter
+is csv.Sniffer's (standard library) over the first lines, limited to the three above.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from charset_normalizer import from_bytes
+
 from autograder.course import AutograderError
+
+ROSTER_ENCODINGS = ["utf_8", "utf_16", "cp1252", "latin_1"]  # what rosters are saved in
+ROSTER_DELIMITERS = ",;\t"
 
 _COLUMNS = {
     "id": ("id", "student_id", "studentid", "username", "idnumber", "id number", "usuario"),
     "name": ("name", "full name", "fullname", "nombre completo", "student", "alumno"),
     "first_name": ("first_name", "first name", "firstname", "nombre"),
     "last_name": ("last_name", "last name", "lastname", "surname", "apellidos", "apellido"),
-    "email": ("email", "email address", "e-mail", "correo", "correo electronico"),
+    "email": ("email", "email address", "e-mail", "correo", "correo electronico",
+              "direccion de correo"),
     "moodle_id": ("moodle_id", "participant", "participante", "identifier", "identificador"),
 }
 
@@ -79,23 +93,27 @@ class Roster:
     def read(cls, path: str | Path) -> Roster:
         path = Path(path)
         if not path.is_file():
-            raise AutograderError(f"roster {path} not found")
-        text = path.read_text(encoding="utf-8-sig")
-        try:
-            dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", ",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        rows = list(csv.DictReader(text.splitlines(), dialect=dialect))
-        header = {_plain(column): column for column in (rows[0].keys() if rows else [])}
+            raise AutograderError(f"no existe la lista de clase {path}")
+        lines = [line for line in _lines(path) if line.strip()]
+        if not lines:
+            raise AutograderError(f"la lista de clase {path} está vacía")
+        rows = list(csv.reader(lines, dialect=_dialect(path, lines)))
+        rows = [row for row in rows if any(cell.strip() for cell in row)]
+        header = {_plain(column): column for column in rows[0]}
         columns = {
             field: next((header[_plain(a)] for a in aliases if _plain(a) in header), None)
             for field, aliases in _COLUMNS.items()
         }
         if columns["id"] is None:
             raise AutograderError(
-                f"roster {path} has no id column (one of: {', '.join(_COLUMNS['id'])})"
-            )
-        people = [_person(row, columns) for row in rows if (row.get(columns["id"]) or "").strip()]
+                f"la lista de clase {path} no tiene columna de id (una de: "
+                f"{', '.join(_COLUMNS['id'])}); su cabecera es: {'; '.join(rows[0])}")
+        records = [dict(zip(rows[0], row)) for row in rows[1:]]
+        people = [_person(row, columns) for row in records
+                  if (row.get(columns["id"]) or "").strip()]
+        if not people:
+            raise AutograderError(
+                f"la lista de clase {path} solo tiene la cabecera: ningún estudiante con id")
         return cls(people)
 
     def match(self, *, folder_id: str = "", moodle_id: str = "", name: str = "") -> Person | None:
@@ -124,3 +142,42 @@ def _person(row: dict, columns: dict) -> Person:
         first, last = split_name(value("name"))
     moodle = re.sub(r"\D", "", value("moodle_id"))  # "Participant 1234" -> "1234"
     return Person(safe_id(value("id")), first, last, value("email"), moodle)
+
+
+def _lines(path: Path) -> list[str]:
+    data = path.read_bytes()
+    if data[:2] == b"PK" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise AutograderError(f"{path} es un libro de Excel: guárdalo como CSV "
+                              "(Archivo > Guardar como > CSV) y vuelve a intentarlo")
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                          (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return _decoded(path, data, encoding).splitlines()
+    try:
+        return data.decode("utf-8").splitlines()
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data, cp_isolation=ROSTER_ENCODINGS).best()
+    if best is None or "\x00" in str(best):
+        raise AutograderError(f"no se puede leer {path} como texto: guárdalo como CSV en "
+                              "UTF-8 (o el CSV de Excel) y vuelve a intentarlo")
+    return str(best).splitlines()
+
+
+def _decoded(path: Path, data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        raise AutograderError(f"{path} empieza como {encoding} pero no lo es: guárdalo de "
+                              "nuevo como CSV en UTF-8") from None
+
+
+def _dialect(path: Path, lines: list[str]):
+    sample = "\n".join(lines[:20])
+    try:
+        return csv.Sniffer().sniff(sample, ROSTER_DELIMITERS)
+    except csv.Error:
+        if len(lines[:1]) and not any(d in lines[0] for d in ROSTER_DELIMITERS):
+            return csv.excel  # a single column: an id per line
+        raise AutograderError(f"no se reconoce el separador de {path}: usa «,», «;» o "
+                              "tabulador entre columnas") from None

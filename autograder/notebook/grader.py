@@ -52,6 +52,7 @@ from traitlets.config import Config
 from autograder import messages
 from autograder.kernel import sandbox
 from autograder.kernel.manager import kernel_environment, kernel_pidfile, kill_process_group
+from autograder.notebook import explain
 from autograder.notebook.limits import Limits
 from autograder.notebook.notebook_file import cell_grade_id, parse_notebook
 from autograder.notebook.source import SourceNotebook
@@ -95,13 +96,15 @@ def grade_notebook(task: NotebookTask) -> NotebookResult:
     nb = _read(task, result.problems)
     if nb is not None:
         nb = _sanitize(nb, task, result.problems)
-    if nb is None:
+    if nb is None:  # still written, so that formgrader lists it and its grades can be overridden
         result.cells = zero_cells(task.source)
+        nb = explain.unreadable_notebook(task.source, result.cells, result.problems)
     else:
         ran = _execute(nb, task, result.problems)
         nb = _finish(nb, task)
         result.cells, result.comments = _score(nb, task, ran, result.problems)
-        write_text_atomically(Path(task.output_path), nbformat.writes(nb))
+        explain.explain_cells(nb, result.cells)  # verdicts in place of raw observations
+    write_text_atomically(Path(task.output_path), nbformat.writes(nb))
     result.seconds = round(time.monotonic() - started, 2)
     return result
 

@@ -27,6 +27,9 @@ class TestRow:
     points: float | None  # None: written answer waiting for manual grading
     status: str
     message: str = ""
+    comment: str = ""  # what the instructor wrote on this cell in formgrader
+    pending: bool = False  # nbgrader's needs_manual_grade: the points are not final yet
+    hand_graded: bool = False  # the points are the instructor's (formgrader's manual score)
 
 
 @dataclass
@@ -42,6 +45,8 @@ class Submission:
     tests: list[TestRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     graded_at: str = ""
+    # instructor comments on cells that are not graded cells (code answers), grade_id -> text
+    comments: dict[str, str] = field(default_factory=dict)
 
     @property
     def points(self) -> float:
@@ -53,7 +58,18 @@ class Submission:
 
     @property
     def pending_manual(self) -> int:
-        return sum(1 for test in self.tests if test.points is None)
+        return len(self.pending_cells)
+
+    @property
+    def pending_cells(self) -> list[str]:
+        """Cells whose points are provisional: formgrader still lists them as to be graded."""
+        return [test.grade_id for test in self.tests if test.pending]
+
+    @property
+    def all_comments(self) -> list[tuple[str, str]]:
+        """Every comment the instructor wrote, in notebook order: (grade_id, text)."""
+        on_tests = [(test.grade_id, test.comment) for test in self.tests if test.comment]
+        return on_tests + sorted(self.comments.items())
 
 
 @dataclass
@@ -119,10 +135,20 @@ def _submission(course, stored, tests, person, manifest) -> Submission:
     grades = {
         (nb.name, grade.name): grade for nb in stored.notebooks for grade in nb.grades
     }
+    comments = {
+        (nb.name, comment.name): comment.manual_comment.strip()
+        for nb in stored.notebooks for comment in nb.comments
+        if comment.manual_comment and comment.manual_comment.strip()
+    }
     for notebook, grade_id, max_points in tests:
         grade = grades.get((notebook, grade_id))
         verdict = verdicts.get((notebook, grade_id))
-        submission.tests.append(_test_row(notebook, grade_id, max_points, grade, verdict))
+        row = _test_row(notebook, grade_id, max_points, grade, verdict)
+        row.comment = comments.pop((notebook, grade_id), "")
+        row.pending = bool(grade.needs_manual_grade) if grade is not None else row.points is None
+        row.hand_graded = grade is not None and grade.manual_score is not None
+        submission.tests.append(row)
+    submission.comments = {grade_id: text for (_, grade_id), text in comments.items()}
     return submission
 
 

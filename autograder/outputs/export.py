@@ -1,57 +1,63 @@
-"""`autograder export`: grades as CSV for the LMS gradebook, plus the full detail as JSON.
+"""`autograder export`: the grade files, one per purpose (formats and their sources: lms.py and
+docs/lms-formats.md), and the whole detail as JSON.
 
-export/grades.csv — one row per student: Canvas's identity columns (Student, ID, SIS User ID,
-SIS Login ID, Section), the email (what Moodle's gradebook CSV import maps users by), each
-assignment's total, then each test's points ("<assignment> · <test>"; map or ignore them in the
-import). Points use a dot as decimal mark; an empty cell is "no submission".
+export/canvas-grades.csv — Canvas's gradebook import: identity columns + one column per graded
+assignment, and a "Points Possible" row.
+export/moodle-gradebook.csv — Moodle's gradebook CSV import (users mapped by e-mail address).
+export/<assignment>-moodle-worksheet.csv — when the submissions came from a Moodle zip: the
+assignment's "Upload grading worksheet" (grade, status, feedback comments, a real last-modified).
+export/grades-detail.csv — for the instructor: per-test points, status (final / provisional),
+the cells still waiting for hand grading.
+export/grades.json — everything: per test points, statuses, comments, messages and problems.
 
-export/<assignment>-moodle-worksheet.csv — when the submissions came from a Moodle zip: Moodle's
-"offline grading worksheet" (Identifier "Participant N", Grade, Last modified (grade)), which the
-assignment's "Upload grading worksheet" maps by participant number; Moodle matches its column
-names in the language of the session uploading it (--moodle-language).
-
-export/grades.json — everything: per test points, statuses, messages and problems.
+While formgrader still lists cells to grade by hand, the grades are provisional: `Exported`
+names the submissions and cells, the files mark them, and `final=True` refuses to write anything.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from autograder.course import AutograderError, Course
-from autograder.outputs.class_results import ClassResults, Submission, load_class
+from autograder.outputs import lms
+from autograder.outputs.class_results import ClassResults, load_class
 from autograder.results import write_text_atomically
 
-IDENTITY_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Email address"]
-# Moodle finds the worksheet's columns, and reads "Participant N", in the uploader's language
-WORKSHEET_PARTICIPANT = {"en": "Participant", "es": "Participante"}
-WORKSHEET_HEADERS = {
-    "en": ("Identifier", "Full name", "Email address", "Grade", "Maximum grade",
-           "Last modified (grade)", "Feedback comments"),
-    "es": ("Identificador", "Nombre completo", "Dirección de correo", "Calificación",
-           "Calificación máxima", "Última modificación (calificación)",
-           "Comentarios de retroalimentación"),
-}
+CANVAS_NAME = "canvas-grades.csv"
+MOODLE_GRADEBOOK_NAME = "moodle-gradebook.csv"
+DETAIL_NAME = "grades-detail.csv"
+JSON_NAME = "grades.json"
 
 
 @dataclass
 class Exported:
-    csv: Path
+    canvas: Path
+    moodle_gradebook: Path
+    detail: Path
     json: Path
     moodle_worksheets: list[Path]
+    # (student, assignment) -> cells still waiting for hand grading
+    pending: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    max_points: dict[str, float] = field(default_factory=dict)  # per worksheet's assignment
 
 
-def per_test_column(assignment: str, grade_id: str) -> str:
-    return f"{assignment} · {grade_id}"
+def pending_cells(results: ClassResults) -> dict[tuple[str, str], list[str]]:
+    return {(s.student, s.assignment): s.pending_cells
+            for s in results.submissions if s.pending_cells}
 
 
-def number(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
+def refuse_provisional(pending: dict[tuple[str, str], list[str]]) -> None:
+    """The one-line error of --final while hand grading is not finished."""
+    if pending:
+        listed = "; ".join(f"{student} · {assignment}: {', '.join(cells)}"
+                           for (student, assignment), cells in sorted(pending.items()))
+        raise AutograderError(
+            f"--final: {len(pending)} entrega(s) con corrección manual pendiente ({listed}); "
+            "termina en formgrader o quita --final")
 
 
 def export(
@@ -60,63 +66,38 @@ def export(
     *,
     out: str | os.PathLike | None = None,
     moodle_language: str = "en",
+    canvas_login: str = "id",
+    final: bool = False,
 ) -> Exported:
-    """Write grades.csv, grades.json and, for Moodle submissions, one worksheet per assignment."""
-    if moodle_language not in WORKSHEET_HEADERS:
-        raise AutograderError(f"--moodle-language must be one of {', '.join(WORKSHEET_HEADERS)}")
+    """Write the grade files; with `final`, refuse while any grade is provisional."""
+    if moodle_language not in lms.WORKSHEET_HEADERS:
+        raise AutograderError(
+            f"--moodle-language debe ser uno de: {', '.join(lms.WORKSHEET_HEADERS)}")
+    if canvas_login not in lms.CANVAS_LOGINS:
+        raise AutograderError(f"--canvas-login debe ser uno de: {', '.join(lms.CANVAS_LOGINS)}")
     course = Course.open(course_dir)
     results = load_class(course, assignments)
     if not results.submissions:
-        raise AutograderError("no graded submissions: run `autograder grade` first")
+        raise AutograderError("no hay entregas corregidas: ejecuta antes `autograder grade`")
+    pending = pending_cells(results)
+    if final:
+        refuse_provisional(pending)
     folder = Path(out) if out else course.root / "export"
-    csv_path = folder / "grades.csv"
-    json_path = folder / "grades.json"
-    write_text_atomically(csv_path, grades_csv(results))
-    write_text_atomically(json_path, json.dumps(grades_json(course, results), ensure_ascii=False,
-                                                indent=1))
-    worksheets = []
+    exported = Exported(folder / CANVAS_NAME, folder / MOODLE_GRADEBOOK_NAME,
+                        folder / DETAIL_NAME, folder / JSON_NAME, [], pending)
+    write_text_atomically(exported.canvas, lms.canvas_csv(results, canvas_login))
+    write_text_atomically(exported.moodle_gradebook, lms.moodle_gradebook_csv(results))
+    write_text_atomically(exported.detail, lms.detail_csv(results))
+    write_text_atomically(exported.json, json.dumps(grades_json(course, results),
+                                                    ensure_ascii=False, indent=1))
     for assignment in results.assignments:
         rows = [s for s in results.of(assignment) if s.moodle_id]
         if rows:
             path = folder / f"{assignment}-moodle-worksheet.csv"
-            write_text_atomically(path, moodle_worksheet(rows, moodle_language))
-            worksheets.append(path)
-    return Exported(csv_path, json_path, worksheets)
-
-
-def _display_name(person: dict, fallback: str) -> str:
-    if person.get("last_name") and person.get("first_name"):
-        return f"{person['last_name']}, {person['first_name']}"
-    return person.get("first_name") or person.get("last_name") or fallback
-
-
-def grades_csv(results: ClassResults) -> str:
-    header = list(IDENTITY_COLUMNS) + list(results.assignments)
-    if len(results.assignments) > 1:
-        header.append("Total")
-    for assignment in results.assignments:
-        header += [per_test_column(assignment, test) for _, test, _ in results.tests[assignment]]
-    by_student: dict[str, dict[str, Submission]] = {}
-    for submission in results.submissions:
-        by_student.setdefault(submission.student, {})[submission.assignment] = submission
-    stream = io.StringIO()
-    writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(header)
-    for student in sorted(by_student, key=lambda s: _display_name(results.students[s], s)):
-        person = results.students[student]
-        submissions = by_student[student]
-        row = [_display_name(person, student), student, student, person["email"] or student, "",
-               person["email"]]
-        row += [number(submissions[a].points) if a in submissions else ""
-                for a in results.assignments]
-        if len(results.assignments) > 1:
-            row.append(number(sum(s.points for s in submissions.values())))
-        for assignment in results.assignments:
-            points = {t.grade_id: t.points for t in submissions[assignment].tests} \
-                if assignment in submissions else {}
-            row += [number(points.get(grade_id)) for _, grade_id, _ in results.tests[assignment]]
-        writer.writerow(row)
-    return stream.getvalue()
+            write_text_atomically(path, lms.moodle_worksheet(rows, moodle_language))
+            exported.moodle_worksheets.append(path)
+            exported.max_points[assignment] = rows[0].max_points
+    return exported
 
 
 def grades_json(course: Course, results: ClassResults) -> dict:
@@ -142,7 +123,10 @@ def grades_json(course: Course, results: ClassResults) -> dict:
                 "moodle_id": s.moodle_id,
                 "points": s.points,
                 "max_points": s.max_points,
+                "status": lms.status_of(s),
                 "pending_manual": s.pending_manual,
+                "pending_cells": s.pending_cells,
+                "comments": [{"grade_id": g, "text": t} for g, t in s.all_comments],
                 "graded_at": s.graded_at,
                 "tests": [asdict(test) for test in s.tests],
                 "problems": [asdict(problem) for problem in s.problems],
@@ -150,15 +134,3 @@ def grades_json(course: Course, results: ClassResults) -> dict:
             for s in results.submissions
         ],
     }
-
-
-def moodle_worksheet(submissions: list[Submission], language: str) -> str:
-    stream = io.StringIO()
-    writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(WORKSHEET_HEADERS[language])
-    for s in sorted(submissions, key=lambda s: int(s.moodle_id or 0)):
-        comment = "; ".join(problem.message for problem in s.problems)
-        identifier = f"{WORKSHEET_PARTICIPANT[language]} {s.moodle_id}"
-        writer.writerow([identifier, s.name, s.email, number(s.points), number(s.max_points), "-",
-                         comment])
-    return stream.getvalue()

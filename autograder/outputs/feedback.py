@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.course import AutograderError, Course
+from autograder.intake.collect import MOODLE_FOLDER
 from autograder.outputs.class_results import Submission, load_class
 from autograder.outputs.templates import FEEDBACK, FEEDBACK_INDEX, render
 from autograder.results import write_text_atomically
@@ -41,16 +42,25 @@ def feedback(
     results = load_class(course, assignments)
     submissions = [s for s in results.submissions if not students or s.student in students]
     if not submissions:
-        raise AutograderError("no graded submissions: run `autograder grade` first")
+        raise AutograderError("no hay entregas corregidas: ejecuta antes `autograder grade`")
     written = _written_answers(course, results.assignments)
     pages = [_write_page(course, submission, written) for submission in submissions]
-    index = _write_index(course, submissions)
+    # the index links every graded submission, also when only some pages were rewritten
+    index = _write_index(course, [s for s in results.submissions
+                                  if page_path(course, s.student, s.assignment).is_file()])
     zips = [
         _moodle_zip(course, assignment, results.of(assignment))
         for assignment in results.assignments
-        if any(s.moodle_folder for s in results.of(assignment))
+        if came_from_moodle(results.of(assignment))
     ]
     return FeedbackPages(pages, index, zips)
+
+
+def came_from_moodle(submissions: list[Submission]) -> bool:
+    """Only Moodle's download has folders named after participant numbers: a folder-per-student
+    class (even with moodle_id in its roster) gets no zip Moodle could not map back."""
+    return any(s.moodle_folder and MOODLE_FOLDER.match(s.moodle_folder.rstrip("/"))
+               for s in submissions)
 
 
 def page_path(course: Course, student: str, assignment: str) -> Path:
@@ -59,7 +69,7 @@ def page_path(course: Course, student: str, assignment: str) -> Path:
 
 def _written_answers(course: Course, assignments: list[str]) -> frozenset[tuple[str, str]]:
     """(notebook, grade_id) of every answer graded by hand, from the gradebook's source cells."""
-    from .source import read_source_notebooks
+    from autograder.notebook.source import read_source_notebooks
 
     return frozenset(
         (notebook.name, cell.grade_id)
@@ -91,6 +101,7 @@ def render_page(submission: Submission, written: frozenset[tuple[str, str]] = fr
         problems=submission.problems,
         tests=submission.tests,
         several_notebooks=len({test.notebook for test in submission.tests}) > 1,
+        comments=sorted(submission.comments.items()),  # the per-test ones sit in their rows
     )
 
 
@@ -111,6 +122,7 @@ def _write_index(course: Course, submissions: list[Submission]) -> Path:
             "points": s.points,
             "max_points": s.max_points,
             "problems": len(s.problems),
+            "pending": s.pending_manual,
         }
         for s in sorted(submissions, key=lambda s: (s.assignment, s.name or s.student))
     ]

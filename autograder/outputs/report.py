@@ -45,7 +45,7 @@ def report(
     course = Course.open(course_dir)
     results = load_class(course, assignments)
     if not results.submissions:
-        raise AutograderError("no graded submissions: run `autograder grade` first")
+        raise AutograderError("no hay entregas corregidas: ejecuta antes `autograder grade`")
     folder = Path(out) if out else course.root / "report"
     folder.mkdir(parents=True, exist_ok=True)
     images, plots = [], []
@@ -71,6 +71,7 @@ def report(
         failures=failures,
         failures_plot=failures_plot.name if failures_plot else None,
         attention=[s for s in results.submissions if s.problems],
+        without_submissions=[a for a in results.assignments if not results.of(a)],
         class_problems=_class_problems(course, results.assignments),
     ))
     return Report(html, images)
@@ -80,7 +81,9 @@ def _summary(results: ClassResults) -> list[dict]:
     rows = []
     for assignment in results.assignments:
         submissions = results.of(assignment)
-        points = [s.points for s in submissions] or [0.0]
+        if not submissions:  # listed apart: "0 entregas · media 0" read as a class of zeros
+            continue
+        points = [s.points for s in submissions]
         rows.append({
             "assignment": assignment,
             "count": len(submissions),
@@ -147,19 +150,28 @@ def _histogram(results: ClassResults, assignment: str, path: Path) -> Path:
     return path
 
 
+def pass_rates(results: ClassResults, assignment: str) -> list[tuple[str, float]]:
+    """(test label, share of graded submissions that pass it); hand grades still pending are
+    left out of the share and counted in the label, not taken as failures."""
+    rates = []
+    for _, name, _ in results.tests[assignment]:
+        rows = [t for s in results.of(assignment) for t in s.tests if t.grade_id == name]
+        decided = [t for t in rows if not t.pending]
+        pending = len(rows) - len(decided)
+        label = f"{name} ({pending} pendiente{'s' if pending > 1 else ''})" if pending else name
+        rates.append((label, sum(t.status == PASSED for t in decided) / len(decided)
+                      if decided else 0.0))
+    return rates
+
+
 def _pass_rate(results: ClassResults, assignment: str, path: Path) -> Path:
     plt = _pyplot()
-    submissions = results.of(assignment)
-    names = [grade_id for _, grade_id, _ in results.tests[assignment]]
-    rates = [
-        sum(1 for s in submissions for t in s.tests if t.grade_id == name and t.status == PASSED)
-        / max(1, len(submissions))
-        for name in names
-    ]
-    figure, axes = plt.subplots(figsize=(6, 0.35 * len(names) + 1.2))
-    axes.barh(names[::-1], [100 * r for r in rates[::-1]], color="#55a868")
+    rows = pass_rates(results, assignment)
+    labels, rates = [label for label, _ in rows], [rate for _, rate in rows]
+    figure, axes = plt.subplots(figsize=(6, 0.35 * len(rows) + 1.2))
+    axes.barh(labels[::-1], [100 * r for r in rates[::-1]], color="#55a868")
     axes.set_xlim(0, 100)
-    axes.set_xlabel("% de entregas que la superan")
+    axes.set_xlabel("% de entregas corregidas que la superan")
     axes.set_title(f"{assignment}: pruebas superadas")
     figure.tight_layout()
     figure.savefig(path, dpi=110)

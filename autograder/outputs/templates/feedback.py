@@ -15,6 +15,9 @@ td.points { white-space: nowrap; text-align: right; }
 code { font-size: .92em; }
 .passed { color: #1a7f37; } .partial { color: #9a6700; } .failed, .not_run { color: #cf222e; }
 .manual { color: #555; }
+.comment { background: #eef6ff; border-left: 4px solid #3b82f6; padding: .3rem .6rem;
+           margin: .3rem 0; white-space: pre-wrap; }
+.provisional { color: #9a6700; font-size: .85em; }
 footer { margin-top: 2rem; color: #666; font-size: .9rem; }
 """
 
@@ -54,12 +57,23 @@ corrección manual){% else %}<strong>{{ written_points | points }} /
 {% for test in tests %}<tr>
 <td><code>{{ test.grade_id }}</code>
 {%- if several_notebooks %} <small>({{ test.notebook }})</small>{% endif %}</td>
-<td class="points">{{ test.points | points }} / {{ test.max_points | points }}</td>
+<td class="points">{{ test.points | points }} / {{ test.max_points | points }}
+{%- if test.pending and test.points is not none %}<br><span class="provisional">provisional</span>
+{%- endif %}</td>
 <td class="{{ test.status }}">{{ status_label(test.status) }}</td>
-<td>{{ test.message }}</td>
+<td>{{ test.message }}{% if test.comment %}
+<div class="comment"><strong>Comentario del profesor:</strong> {{ test.comment }}</div>
+{%- endif %}</td>
 </tr>
 {% endfor %}</tbody>
 </table>
+
+{% if comments %}
+<h2>Comentarios del profesor</h2>
+{% for grade_id, text in comments %}
+<div class="comment"><code>{{ grade_id }}</code>: {{ text }}</div>
+{% endfor %}
+{% endif %}
 
 <footer>De cada prueba se muestran su nombre, sus puntos y el mensaje de error; el código de las
 pruebas ocultas no se muestra. Si algo no te cuadra, habla con tu profesor.</footer>
@@ -80,7 +94,8 @@ FEEDBACK_INDEX = """<!DOCTYPE html>
 <td><a href="{{ page.link }}">{{ page.name or page.student }}</a>
 <small>({{ page.student }})</small></td>
 <td>{{ page.assignment }}</td>
-<td class="points">{{ page.points | points }} / {{ page.max_points | points }}</td>
+<td class="points">{{ page.points | points }} / {{ page.max_points | points }}
+{%- if page.pending %}<br><span class="provisional">provisional</span>{% endif %}</td>
 <td>{{ page.problems }}</td>
 </tr>
 {% endfor %}</tbody>

@@ -34,6 +34,8 @@ code { font-size: .92em; }
 <td class="n">{{ row.attention }}</td><td class="n">{{ row.pending }}</td></tr>
 {% endfor %}</tbody>
 </table>
+{% if without_submissions %}<p>Sin entregas todavía: {{ without_submissions | join(", ") }}.</p>
+{% endif %}
 
 {% for plot in plots %}
 <h2>{{ plot.assignment }}</h2>

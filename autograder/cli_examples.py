@@ -1,0 +1,79 @@
+"""The examples each `autograder VERB --help` ends with (Spanish, like the rest of the console)."""
+
+MAIN_EXAMPLES = """
+uso típico, desde la carpeta del curso (la que tiene nbgrader_config.py):
+  autograder release                                   # versiones de estudiante y zips
+  autograder collect descargas.zip -a 01-autoencoder   # el zip de entregas de Moodle
+  autograder grade 01-autoencoder                      # en paralelo, reanudable
+  jupyter lab                                          # pestaña Formgrader: lo escrito
+  autograder publish                                   # = feedback + export + report
+
+estudiantes:
+  autograder check 01-autoencoder.ipynb                # pruebas visibles, como al corregir
+
+cada verbo tiene sus ejemplos: autograder VERBO --help
+"""
+
+EXAMPLES = {
+    "release": """
+ejemplos:
+  autograder release                        # todos los ejercicios de exercises/
+  autograder release 01-autoencoder 03-vae  # solo estos
+salida: release/<ejercicio>/ (nbgrader generate_assignment) y release/<ejercicio>.zip""",
+    "collect": """
+ejemplos:
+  autograder collect ~/Descargas/AP-01-autoencoder.zip -a 01-autoencoder
+  autograder collect entregas/ -a 01-autoencoder --roster lista.csv
+SOURCE es el zip «Descargar todas las entregas» de Moodle (o ese zip descomprimido), o una
+carpeta con una subcarpeta por estudiante. La lista de clase es opcional: una columna de id y,
+si se quiere, nombre / correo / moodle_id; vale el CSV de Excel (cp1252, «;»), UTF-8 con o sin
+BOM, UTF-16, con «,», «;» o tabulador. Los problemas (sin cuaderno, varios cuadernos, nombre
+equivocado, JSON corrupto...) se listan; ninguno detiene la recogida y los originales no se
+modifican.""",
+    "grade": """
+ejemplos:
+  autograder grade                          # todo ejercicio con entregas, todas las CPU
+  autograder grade 01-autoencoder --workers 2
+  autograder grade 01-autoencoder --student ana.garcia --force
+  autograder grade --retry-errors --budget 1800   # recorregir las que agotaron un límite
+Volver a ejecutarlo corrige solo lo nuevo o cambiado; una ejecución interrumpida sigue donde se
+quedó. Las notas puestas a mano en formgrader se conservan siempre.""",
+    "feedback": """
+ejemplos:
+  autograder feedback                       # todas las entregas corregidas
+  autograder feedback 01-autoencoder --student ana.garcia
+salida: feedback/<estudiante>/<ejercicio>/informe.html, feedback/index.html y, para entregas de
+Moodle, feedback/<ejercicio>-moodle.zip (para «Subir varios archivos de retroalimentación en un
+zip»)""",
+    "export": """
+ejemplos:
+  autograder export                         # todos los ficheros de abajo, en export/
+  autograder export 01-autoencoder --out notas/ --moodle-language es
+  autograder export --final --canvas-login email   # se niega si falta corrección manual
+canvas-grades.csv: importación del libro de calificaciones de Canvas (columnas de identidad +
+una por ejercicio); moodle-gradebook.csv: importación CSV del libro de calificaciones de Moodle
+(usuarios por «Email address»); <ejercicio>-moodle-worksheet.csv (entregas de Moodle): «Subir
+hoja de calificaciones» de la tarea; grades-detail.csv: puntos y estado por prueba;
+grades.json: todo. Formatos y reglas de cada importador: docs/lms-formats.md.""",
+    "report": """
+ejemplos:
+  autograder report                         # report/index.html con gráficos PNG
+  autograder report 01-autoencoder --out informe/""",
+    "publish": """
+ejemplos:
+  autograder publish                        # feedback/, export/ y report/ de una vez
+  autograder publish 01-autoencoder --moodle-language es
+  autograder publish --final                # solo si ninguna nota es provisional
+Lo mismo que `autograder feedback`, `autograder export` y `autograder report` seguidos.""",
+    "check": """
+ejemplos:
+  autograder check 01-autoencoder.ipynb
+  autograder check ~/practicas/03-vae.ipynb --timeout 600
+Ejecuta el cuaderno como lo hará la corrección y lista cada prueba: ✓ superada, ✗ no superada
+(con el mensaje), · solo pruebas ocultas (se corrigen después), ✎ respuesta escrita. Termina con
+0 si pasan todas las pruebas visibles y con 1 si no. Solo necesita el cuaderno.""",
+    "demo": """
+ejemplos:
+  autograder demo                           # demo-class/ junto al curso
+  autograder demo --out /tmp/demo --workers 2""",
+}
