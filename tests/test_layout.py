@@ -139,7 +139,7 @@ def test_defaults_the_help_states_are_the_api_functions_own(verb, option, parame
     parser = _subparsers()[verb]
     (action,) = [a for a in parser._actions if a.dest == option]
     assert action.default is None  # not given: the API function's default applies
-    stated = re.search(r"default: (?:[^,)]*, )?([^)]*)\)", action.help).group(1)
+    stated = re.search(r"por defecto: (?:[^,)]*, )?([^)]*)\)", action.help).group(1)
     signature = inspect.signature(getattr(api, verb))
     assert stated == str(signature.parameters[parameter].default)
 

@@ -39,8 +39,8 @@ FEEDBACK = """<!DOCTYPE html>
 {%- if written_max %} · respuestas escritas: {% if pending %}{{ written_points | points }} /
 {{ written_max | points }} puntos ({{ pending }} respuesta{{ plural }} pendiente{{ plural }} de
 corrección manual){% else %}<strong>{{ written_points | points }} /
-{{ written_max | points }}</strong> puntos{% endif %} · total: {{ points | points }} /
-{{ max_points | points }}{% endif %}.</p>
+{{ written_max | points }}</strong> puntos{% endif %} · total:
+<strong>{{ points | points }} / {{ max_points | points }}</strong>{% endif %}.</p>
 
 {% if problems %}
 <div class="problems">
