@@ -2,6 +2,7 @@
 
     python course/make_figures.py            # class mode: the bundled 28x28 MNIST subset
     python course/make_figures.py --fast     # quick check on digits, written to a temporary folder
+    python course/make_figures.py 02         # only notebook 02
 
 Runs both course notebooks top to bottom with nbclient, the way a student runs them, and saves
 the first image of every code cell tagged `figure:NAME` as `figures/NAME.png`. The table each
@@ -67,10 +68,15 @@ def run(name: str, fast: bool, figures: Path) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fast", action="store_true", help="digits, few epochs, temporary folder")
+    parser.add_argument("notebooks", nargs="*", help="which notebooks (01, 02); default: both")
     args = parser.parse_args(argv)
+    if set(args.notebooks) - set(NOTEBOOKS):
+        parser.error(f"unknown notebook: use {' or '.join(NOTEBOOKS)}")
     figures = Path(tempfile.mkdtemp()) if args.fast else COURSE / "figures"
     figures.mkdir(exist_ok=True)
     for number, name in NOTEBOOKS.items():
+        if args.notebooks and number not in args.notebooks:
+            continue
         summary = run(name, args.fast, figures)
         summary.update({
             "notebook": name,

@@ -231,7 +231,7 @@ def test_notebook_reads_the_bundled_digits_beside_it(name):
 def test_models_are_written_in_the_notebooks():
     code_01, code_02 = code_of(NOTEBOOK_01), code_of(NOTEBOOK_02)
     for piece in ("layers.Dense(", "layers.Conv2D(", "layers.Conv2DTranspose(",
-                  'activation="tanh"', "for stage, (layer, layer_decoder, n_in) in enumerate("):
+                  'activation="tanh"', "for layer, layer_decoder, n_in in zip("):
         assert piece in code_01, piece
     for piece in ("class VariationalBottleneck(layers.Layer)", "keras.random.SeedGenerator",
                   "self.add_loss(", "BETAS = "):
@@ -256,9 +256,8 @@ def test_theory_the_seed_asks_for():
     assert r"\log p(\mathbf{x}) \ge \text{ELBO}(\mathbf{x})" in md_02
     assert "no es simétrica" in md_02 and "Bernoulli" in md_02 and "grises" in md_02
     assert "imagen media" in md_02 and "colapso de la posterior" in md_02
-    assert "2019" in md_02 and "el grueso de la tarta es el aprendizaje autosupervisado" in " ".join(
-        line.lstrip("> ") for line in md_02.splitlines()
-    )
+    quote = " ".join(line.lstrip("> ") for line in md_02.splitlines())
+    assert "2019" in md_02 and "el grueso de la tarta es el aprendizaje autosupervisado" in quote
 
 
 def test_kl_erratum_box_quotes_the_2023_deck():
@@ -505,14 +504,16 @@ def claims_01(r: dict[str, float], mode: str) -> list[str]:
     gains = [r[f"few_labels_{n}_pretrained"] - r[f"few_labels_{n}_random"] for n in label_counts]
     pca_wins = r["mse_pca_k16"] < min(r["mse_conv_k16"], r["mse_dense_k16"])
     claims = {
-        "el autoencoder (k = 2) reconstruye mejor que PCA": r["mse_autoencoder_k2"] < r["mse_pca_k2"],
+        "el autoencoder (k = 2) reconstruye mejor que PCA": (
+            r["mse_autoencoder_k2"] < r["mse_pca_k2"]
+        ),
         # 28x28: both autoencoders beat PCA at k = 16; 8x8 (fast mode): PCA wins.
         "PCA gana con k = 16 solo en 8×8": pca_wins == (mode == "fast"),
         "convolucional parecido o mejor que el denso": r["mse_conv_k16"] < 1.2 * r["mse_dense_k16"],
         "el autoencoder quita ruido": r["mse_denoised"] < r["mse_noisy"],
         "marca la mayoría de los ceros": r["anomalies_flagged"] > 0.5,
         "pocas falsas alarmas, cerca del 5 %": 0.0 < r["false_alarms"] < 0.15,
-        "el error separa anomalías (AUC > 0,8)": r["anomaly_auc"] > 0.8,
+        "el error separa anomalías (AUC > 0,9)": r["anomaly_auc"] > 0.9,
         "el ajuste fino mejora la pila": r["mse_stack_finetuned"] < r["mse_stack_stacked"],
         "el preentrenamiento no da una ventaja clara": bool(gains) and max(gains) < 0.05,
         "ni una desventaja grande": bool(gains) and min(gains) > -0.08,
@@ -524,22 +525,43 @@ def claims_01(r: dict[str, float], mode: str) -> list[str]:
 
 def claims_02(r: dict[str, float], mode: str) -> list[str]:
     """What notebook 02's prose says its numbers show; the claims that the numbers contradict."""
-    betas = ("0.25", "1", "4", "16")
+    betas = ("0_25", "1", "4", "16")
     reconstruction = [r[f"beta_{b}_reconstruction"] for b in betas]
     kl = [r[f"beta_{b}_kl"] for b in betas]
     active = [r[f"beta_{b}_active_dims"] for b in betas]
+    elbo_gain = r["mean_image_nats"] - r["vae_negative_elbo"]
     claims = {
         "la KL no es simétrica": abs(r["kl_q_p"] - r["kl_p_q"]) > 1.0,
-        "el VAE gana a la imagen media": r["vae_negative_elbo"] < r["mean_image_nats"],
-        "las imágenes reales están más cerca de los datos que las generadas": (
-            r["nearest_distance_test"] < min(r["nearest_distance_vae"], r["nearest_distance_ae"])
+        # MNIST: about 45 nats below the mean image; digits (64 pixels): 1 or 2.
+        "el VAE gana a la imagen media por lo que dice la prosa": (
+            30 < elbo_gain < 60 if mode == "class" else 0.5 < elbo_gain < 3
+        ),
+        # What the generation section says, against the usual story: with k = 2 the autoencoder
+        # sampled from a fitted normal scores better than the VAE on both measures.
+        "el autoencoder gana en confianza del clasificador": (
+            r["confidence_ae"] > r["confidence_vae"]
+        ),
+        "el autoencoder gana en cercanía a los datos": (
+            r["nearest_distance_ae"] < r["nearest_distance_vae"]
+        ),
+        "con MNIST el autoencoder queda más cerca que las imágenes de prueba": (
+            mode == "fast" or r["nearest_distance_ae"] < r["nearest_distance_test"]
+        ),
+        "los códigos del VAE están a la escala de la normal": (
+            r["max_abs_code_vae"] < 6 < r["max_abs_code_ae"]
+        ),
+        "1 → 7: el camino del autoencoder queda más cerca de dígitos reales": (
+            r["interpolation_17_distance_ae"] < r["interpolation_17_distance_vae"]
         ),
         "al subir β la reconstrucción empeora": reconstruction == sorted(reconstruction),
         "al subir β la KL baja": kl == sorted(kl, reverse=True),
         "al subir β hay menos dimensiones activas": active == sorted(active, reverse=True),
-        "con β = 16 la posterior colapsa": kl[-1] < 0.1 and active[-1] == 0,
+        "con β = 16 la posterior colapsa": (
+            kl[-1] < 1.0 and active[-1] <= 1
+            and reconstruction[-1] > 0.9 * r["mean_image_nats"]
+        ),
+        "con digits colapsa ya con β = 4": mode == "class" or (kl[2] < 0.1 and active[2] == 0),
         "con β = 0,25 se usan todas las dimensiones": active[0] == 8,
-        **GENERATION_CLAIMS(r),
     }
     return [claim for claim, holds in claims.items() if not holds]
 
