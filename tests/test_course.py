@@ -427,7 +427,7 @@ def executed():
             start = time.monotonic()
             NotebookClient(
                 notebook,
-                timeout=300,
+                timeout=900,
                 kernel_name="python3",
                 resources={"metadata": {"path": str(COURSE)}},
             ).execute()
