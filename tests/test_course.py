@@ -27,7 +27,7 @@ FAST_VARIABLE = "AUTOENCODERS_COURSE_FAST"
 # that identifies the code cell that draws it.
 EXPECTED = {
     NOTEBOOK_01: {
-        "figures": 15,
+        "figures": 14,
         "key_figures": {
             "arquitectura": 'names = ["entrada x"',
             "reconstrucciones": "reconstructions = autoencoder.predict",
@@ -42,7 +42,7 @@ EXPECTED = {
         },
     },
     NOTEBOOK_02: {
-        "figures": 12,
+        "figures": 10,
         "key_figures": {
             "capa de muestreo": "z = bottleneck([np.tile",
             "KL correcta frente a la errónea": "kl_slide_formula(np.zeros(1)",
