@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint clean sandbox browser
+.PHONY: demo test lint clean sandbox browser slides
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -49,6 +49,20 @@ demo: $(STAMP)
 ## test: the whole test suite
 test: $(STAMP)
 	$(PY) -m pytest
+
+## slides: render course/slides.md to course/build/slides.html and slides.pdf with marp-cli
+##         (needs Node.js for npx; the PDF also needs Chromium or Chrome)
+NPX ?= npx
+MARP = $(NPX) --yes @marp-team/marp-cli@4 --allow-local-files
+slides:
+	@command -v $(NPX) >/dev/null 2>&1 || { \
+		echo "make slides needs Node.js (npx was not found): install Node.js 18+ from https://nodejs.org"; \
+		echo "or your package manager (Debian/Ubuntu: apt-get install nodejs npm), or open"; \
+		echo "course/slides.md with the Marp extension for VS Code."; exit 1; }
+	$(MARP) course/slides.md -o course/build/slides.html
+	$(MARP) --pdf course/slides.md -o course/build/slides.pdf || { \
+		echo "The PDF needs Chromium or Chrome (Debian/Ubuntu: apt-get install chromium);"; \
+		echo "course/build/slides.html is ready."; exit 1; }
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

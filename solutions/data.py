@@ -1,6 +1,8 @@
-"""Datasets for the course: scikit-learn's digits (bundled), MNIST and Fashion-MNIST.
+"""Datasets: scikit-learn's digits and an MNIST subset (both offline), MNIST, Fashion-MNIST.
 
-All loaders return float32 pixels in [0, 1] with a held-out split. MNIST and Fashion-MNIST come
+All loaders return float32 pixels in [0, 1] with a held-out split. "mnist_subset" is the file the
+course notebooks use, `course/data/mnist_subset.npz` (5,000 + 1,000 real MNIST digits, 28x28),
+read from the repository checkout (a clone or an editable install). MNIST and Fashion-MNIST come
 from `keras.datasets` (its cache, or a download when online) or from local files: a folder of
 idx.gz files as published by their authors, or an `.npz` in Keras's layout.
 """
@@ -28,7 +30,9 @@ PATH_VARIABLES = {
 }
 #: Set to 1 to never try a download (tests, exams, air-gapped labs).
 OFFLINE_VARIABLE = "AUTOENCODERS_COURSE_OFFLINE"
-DATASET_NAMES = ("digits", "mnist", "fashion_mnist")
+DATASET_NAMES = ("digits", "mnist_subset", "mnist", "fashion_mnist")
+#: The one copy of the bundled MNIST subset, beside the course notebooks that load it.
+MNIST_SUBSET_PATH = Path(__file__).resolve().parents[1] / "course" / "data" / "mnist_subset.npz"
 
 
 class DatasetUnavailableError(RuntimeError):
@@ -67,7 +71,8 @@ def load_dataset(
     """Load a dataset as float32 in [0, 1] with a held-out split.
 
     Args:
-        name: "digits" (scikit-learn, bundled, offline), "mnist" or "fashion_mnist"; or the path
+        name: "digits" (scikit-learn, offline), "mnist_subset" (course/data, offline), "mnist" or
+            "fashion_mnist"; or the path
             of a local copy (a folder of idx.gz files or an .npz file).
         path: Local copy of MNIST / Fashion-MNIST; overrides the environment variable
             `AUTOENCODERS_COURSE_MNIST` / `AUTOENCODERS_COURSE_FASHION_MNIST`.
@@ -97,6 +102,9 @@ def load_dataset(
             )
     if name == "digits":
         arrays, image_shape = _load_digits(test_fraction, seed), (8, 8)
+    elif name == "mnist_subset":
+        arrays = _load_mnist_subset()
+        image_shape = arrays[0].shape[1:]
     else:
         arrays = _load_keras_layout(name, path, test_fraction, seed)
         image_shape = arrays[0].shape[1:]
@@ -128,6 +136,16 @@ def _load_digits(test_fraction, seed):
     digits = load_digits()
     images = (digits.images / 16.0).astype("float32")  # 8x8, values 0..16
     return _split(images, digits.target, test_fraction, seed)
+
+
+def _load_mnist_subset():
+    if not MNIST_SUBSET_PATH.exists():
+        raise DatasetUnavailableError(
+            f"the bundled MNIST subset {MNIST_SUBSET_PATH} is missing: it ships with the "
+            "repository (course/data/), so use a clone or an editable install (pip install -e .)"
+        )
+    (x_train, y_train), (x_test, y_test) = _read_npz(MNIST_SUBSET_PATH)
+    return _as_unit_float(x_train), y_train, _as_unit_float(x_test), y_test
 
 
 def _as_unit_float(images: np.ndarray) -> np.ndarray:

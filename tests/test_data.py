@@ -176,3 +176,43 @@ def test_offline_message_names_the_file_and_the_variable(name, cached, variable,
 def test_unknown_dataset_name():
     with pytest.raises(ValueError, match="unknown dataset 'cifar'"):
         load_dataset("cifar")
+
+
+def test_bundled_mnist_subset_loads_offline(offline):
+    """The course's 28x28 digits: one file in course/data, read without network or Keras cache."""
+    from solutions.data import MNIST_SUBSET_PATH
+
+    assert MNIST_SUBSET_PATH.parts[-3:-1] == ("course", "data")
+    assert MNIST_SUBSET_PATH.stat().st_size < 3_000_000  # "a few MB" at most
+    data = load_dataset("mnist_subset")
+    assert data.name == "mnist_subset" and data.image_shape == (28, 28)
+    assert data.x_train.shape == (5000, 784) and data.x_test.shape == (1000, 784)
+    for x in (data.x_train, data.x_test):
+        assert x.dtype == np.float32 and x.min() == 0.0 and x.max() == 1.0
+    assert data.y_train.dtype == np.int64
+    np.testing.assert_array_equal(np.bincount(data.y_train), [500] * 10)
+    np.testing.assert_array_equal(np.bincount(data.y_test), [100] * 10)
+    images = load_dataset("mnist_subset", flatten=False)
+    assert images.x_train.shape == (5000, 28, 28)
+
+
+def test_bundled_mnist_subset_is_the_file_the_notebooks_read():
+    """Same arrays as np.load of course/data/mnist_subset.npz, the path the notebooks use."""
+    from solutions.data import MNIST_SUBSET_PATH
+
+    with np.load(MNIST_SUBSET_PATH) as archive:
+        assert set(archive.files) == {"x_train", "y_train", "x_test", "y_test"}
+        assert archive["x_train"].dtype == np.uint8
+        raw_test = archive["x_test"]
+    data = load_dataset("mnist_subset")
+    np.testing.assert_allclose(data.x_test, raw_test.reshape(1000, 784) / 255.0, rtol=1e-6)
+    readme = (MNIST_SUBSET_PATH.parent / "README.md").read_text(encoding="utf-8")
+    assert "CC BY-SA 3.0" in readme and "LeCun" in readme
+
+
+def test_missing_mnist_subset_says_what_to_do(monkeypatch, tmp_path):
+    import solutions.data
+
+    monkeypatch.setattr(solutions.data, "MNIST_SUBSET_PATH", tmp_path / "absent.npz")
+    with pytest.raises(DatasetUnavailableError, match="clone or an editable install"):
+        load_dataset("mnist_subset")
