@@ -284,6 +284,20 @@ ERROR_HINTS = {
 }
 
 
+# Issue 14: cells recognised without their metadata, visible checks that failed ------------
+
+def removed_metadata(notebook: str, grade_ids: list[str]) -> Problem:
+    names = ", ".join(f"«{grade_id}»" for grade_id in grade_ids)
+    what = f"la celda {names}" if len(grade_ids) == 1 else f"{len(grade_ids)} celdas ({names})"
+    return Problem(
+        "removed_metadata",
+        f"Faltaban los metadatos de nbgrader de {what}; se han reconocido por su contenido y su "
+        "posición y se han restaurado.",
+        notebook,
+        grade_ids[0] if len(grade_ids) == 1 else "",
+    )
+
+
 # How each cell status reads in the feedback page and the report
 STATUS_LABELS = {
     results.PASSED: "Superada",
