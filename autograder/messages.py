@@ -298,6 +298,12 @@ def removed_metadata(notebook: str, grade_ids: list[str]) -> Problem:
     )
 
 
+# A test cell that raised before its hidden test reported (after the property's summary): the
+# error is the visible check's own message; NOT_IMPLEMENTED reads like the probes' own sentence
+CHECK_STOPPED = "{summary}: la celda falló antes de entregar su resultado al corrector: {error}"
+NOT_IMPLEMENTED = "la implementación todavía no está hecha (lanza NotImplementedError)"
+
+
 # How each cell status reads in the feedback page and the report
 STATUS_LABELS = {
     results.PASSED: "Superada",

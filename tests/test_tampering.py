@@ -64,7 +64,8 @@ def exercise(request):
 
 def answers_with_tests(source: SourceNotebook) -> list[str]:
     """Answer cells directly followed by test cells, in source order."""
-    return [c.grade_id for c in source.cells if c.solution and cells_tested_after(source, c.grade_id)]
+    return [c.grade_id for c in source.cells
+            if c.solution and cells_tested_after(source, c.grade_id)]
 
 
 def instructor_order(nb) -> list[str]:
