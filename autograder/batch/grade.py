@@ -30,6 +30,7 @@ from autograder.batch.state import GradingState, fingerprint, settings_of
 from autograder.course import AutograderError, Course
 from autograder.intake.manifest import Manifest
 from autograder.kernel import sandbox
+from autograder.kernel.clock import MAX_STRETCH
 from autograder.notebook.grader import zero_cells
 from autograder.notebook.limits import Limits
 from autograder.notebook.source import SourceNotebook, read_sources_in_order
@@ -256,7 +257,9 @@ def _run(course, gradebook, plans, jobs, workers, limits, show_progress) -> list
     pool = WorkerPool(
         workers or default_workers(),
         course.grading_dir / "logs",
-        deadline=lambda job: per_job * len(job.sources) + GRACE_SECONDS,
+        # the kernels' limits may last up to MAX_STRETCH times longer on a busy machine
+        # (kernel/clock.py); this outer bound only catches a worker that hangs itself
+        deadline=lambda job: MAX_STRETCH * (per_job * len(job.sources) + GRACE_SECONDS),
     )
     progress = GradingProgress(len(jobs), "Corrigiendo", enabled=show_progress)
     graded = []
