@@ -3,11 +3,15 @@ timeout charged on the kernel's clock (`kernel/clock.py`) instead of the wall cl
 
 from __future__ import annotations
 
+import os
+import signal
+from pathlib import Path
+
 from nbclient.util import ensure_async
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 
-from autograder.kernel.clock import KernelClock
+from autograder.kernel.clock import KernelClock, tree_pids
 
 
 class GradingExecute(Execute):
@@ -37,7 +41,30 @@ class GradingExecute(Execute):
         if clock is not None and clock.spent():
             self.cell_clock = None  # one interrupt per cell; the backstop does the rest
             self.timed_out.add(self.running_cell)
-            await ensure_async(self.km.interrupt_kernel())
+            if not _interrupt_python(self.pidfile):
+                await ensure_async(self.km.interrupt_kernel())
+
+
+def _interrupt_python(pidfile: str) -> bool:
+    """SIGINT to the kernel's Python process only: in the sandbox the process group also holds
+    bubblewrap, which SIGINT would end, and the kernel with it."""
+    try:
+        root = int(Path(pidfile).read_text().strip())
+    except (OSError, ValueError):
+        return False
+    for pid in tree_pids(root):
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if Path(argv[0].decode(errors="replace")).name != "bwrap" and any(
+                b"ipykernel" in part for part in argv):
+            try:
+                os.kill(pid, signal.SIGINT)
+            except OSError:
+                return False
+            return True
+    return False
 
 
 def mark_timeouts(nb: NotebookNode, indexes: set[int]) -> None:
