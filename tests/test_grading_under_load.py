@@ -32,9 +32,10 @@ pytestmark = [
 
 ASSIGNMENT = "01-autoencoder"
 RIVALS = 2  # busy processes sharing the grading's CPU: it runs at most a third of the time
-# Idle, on one core, the notebook takes about 20 s and its longest cell under 7 s (measured
-# here); loaded as above they take three times that, beyond both limits in wall seconds.
-LIMITS = Limits(cell_timeout=12, notebook_budget=45, max_memory_mb=4096)
+# The training cell needs about 13-20 s of CPU and the notebook about 80 s (measured on this
+# project's 2-core machine); sharing its CPU with RIVALS they take about three times that in
+# wall seconds, beyond both limits, while the kernel's clock charges about what they need.
+LIMITS = Limits(cell_timeout=30, notebook_budget=150, max_memory_mb=4096)
 
 
 @pytest.fixture
