@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
-import time
+import resource
 from pathlib import Path
 
 import nbformat
@@ -269,7 +269,10 @@ def test_readme_indexes_the_material():
 
 @pytest.fixture(scope="module")
 def executed():
-    """Each notebook executed once in fast mode; {name: (notebook, seconds)}."""
+    """Each notebook executed once in fast mode; {name: (notebook, CPU seconds of its kernel)}.
+
+    CPU seconds, not wall seconds: on a machine busy with other jobs the same notebook takes
+    several times longer by the wall clock (the validation run's `make test` at load 5-7)."""
     from nbclient import NotebookClient
 
     results = {}
@@ -282,16 +285,21 @@ def executed():
         patch.delenv("PYTEST_CURRENT_TEST", raising=False)
         for name in (NOTEBOOK_01, NOTEBOOK_02):
             notebook = read_notebook(name)
-            start = time.monotonic()
+            start = _children_cpu_seconds()
             NotebookClient(
                 notebook,
                 timeout=300,
                 kernel_name="python3",
                 resources={"metadata": {"path": str(COURSE)}},
             ).execute()
-            results[name] = (notebook, time.monotonic() - start)
-            print(f"{name}: {results[name][1]:.1f} s in fast mode")  # shown with pytest -s
+            results[name] = (notebook, _children_cpu_seconds() - start)  # the kernel, reaped
+            print(f"{name}: {results[name][1]:.1f} CPU s in fast mode")  # shown with pytest -s
     return results
+
+
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def images(cell) -> int:
@@ -321,7 +329,8 @@ def test_notebook_runs_in_fast_mode(executed, name):
     assert "Conjunto: digits." in stream_text(notebook, "stdout"), "fast mode did not apply"
     stderr = stream_text(notebook, "stderr")
     assert stderr == "", f"printed to stderr:\n{stderr[:2000]}"
-    assert seconds < 120, f"{name} took {seconds:.0f} s in fast mode"
+    # under a minute on two cores: at most 120 CPU seconds, however busy the machine
+    assert seconds < 120, f"{name} took {seconds:.0f} CPU s in fast mode"
 
 
 @pytest.mark.slow
