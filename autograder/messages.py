@@ -322,6 +322,41 @@ def provisional_note(cells: list[str]) -> str:
             f"{', '.join(cells)}.")
 
 
+# Issue 14: cells recognised without their metadata, visible checks that failed ------------
+
+def removed_metadata(notebook: str, grade_ids: list[str]) -> Problem:
+    names = ", ".join(f"«{grade_id}»" for grade_id in grade_ids)
+    what = f"la celda {names}" if len(grade_ids) == 1 else f"{len(grade_ids)} celdas ({names})"
+    return Problem(
+        "removed_metadata",
+        f"Faltaban los metadatos de nbgrader de {what}; se han reconocido por su contenido y su "
+        "posición y se han restaurado.",
+        notebook,
+        grade_ids[0] if len(grade_ids) == 1 else "",
+    )
+
+
+def dropped_files(names: list[str], reason: str) -> Problem:
+    shown = ", ".join(f"«{name}»" for name in names[:10])
+    more = f" y {len(names) - 10} más" if len(names) > 10 else ""
+    return Problem(
+        "dropped_files",
+        f"No se han copiado junto a tu cuaderno estos archivos de tu entrega ({reason}): "
+        f"{shown}{more}. El cuaderno se ha corregido sin ellos.",
+    )
+
+
+DROPPED_OUTSIDE = "están fuera de la carpeta del cuaderno"
+DROPPED_RESERVED = "ese nombre lo usa el corrector"
+DROPPED_TOO_LARGE = "entre todos superan el máximo de {megabytes} MB"
+
+
+# A test cell that raised before its hidden test reported (after the property's summary): the
+# error is the visible check's own message; NOT_IMPLEMENTED reads like the probes' own sentence
+CHECK_STOPPED = "{summary}: la celda falló antes de entregar su resultado al corrector: {error}"
+NOT_IMPLEMENTED = "la implementación todavía no está hecha (lanza NotImplementedError)"
+
+
 # How each cell status reads in the feedback page and the report
 STATUS_LABELS = {
     results.PASSED: "Superada",

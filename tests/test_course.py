@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import re
-import time
+import resource
 from pathlib import Path
 
 import nbformat
@@ -411,7 +411,10 @@ def test_readme_indexes_the_material():
 
 @pytest.fixture(scope="module")
 def executed():
-    """Each notebook executed once in fast mode; {name: (notebook, seconds)}."""
+    """Each notebook executed once in fast mode; {name: (notebook, CPU seconds of its kernel)}.
+
+    CPU seconds, not wall seconds: on a machine busy with other jobs the same notebook takes
+    several times longer by the wall clock (the validation run's `make test` at load 5-7)."""
     from nbclient import NotebookClient
 
     results = {}
@@ -424,16 +427,21 @@ def executed():
         patch.delenv("PYTEST_CURRENT_TEST", raising=False)
         for name in (NOTEBOOK_01, NOTEBOOK_02):
             notebook = read_notebook(name)
-            start = time.monotonic()
+            start = _children_cpu_seconds()
             NotebookClient(
                 notebook,
                 timeout=900,
                 kernel_name="python3",
                 resources={"metadata": {"path": str(COURSE)}},
             ).execute()
-            results[name] = (notebook, time.monotonic() - start)
-            print(f"{name}: {results[name][1]:.1f} s in fast mode")  # shown with pytest -s
+            results[name] = (notebook, _children_cpu_seconds() - start)  # the kernel, reaped
+            print(f"{name}: {results[name][1]:.1f} CPU s in fast mode")  # shown with pytest -s
     return results
+
+
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def images(cell) -> int:
@@ -463,7 +471,7 @@ def test_notebook_runs_in_fast_mode(executed, name):
     assert "Conjunto: digits." in stream_text(notebook, "stdout"), "fast mode did not apply"
     stderr = stream_text(notebook, "stderr")
     assert stderr == "", f"printed to stderr:\n{stderr[:2000]}"
-    print(f"{name}: {seconds:.0f} s in fast mode")  # timings live in course/README.md, not here
+    print(f"{name}: {seconds:.0f} CPU s in fast mode")  # timings live in course/README.md, not here
 
 
 @pytest.mark.slow

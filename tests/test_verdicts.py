@@ -140,3 +140,37 @@ def test_trained_model_checks_use_the_graders_data_in_a_grading_kernel(monkeypat
     observed, failures = prop.observe(Predicts(0.0), blank, blank)
     assert failures == [] and prop.judge(observed, {})  # the grader's digits: blank fails
     assert observed["baseline"] > 0.01
+
+
+def _failed_visible_check(ename: str, evalue: str):
+    """An executed test cell whose visible part raised: no payload, only the error."""
+    error = nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=["secreto"])
+    return nbformat.v4.new_code_cell(source="", outputs=[error])
+
+
+def test_a_failed_visible_check_shows_its_own_message_and_scores_nothing():
+    """The validation run's case: only 'la prueba oculta no llegó...' was shown."""
+    message = "con dos capas pretrain debe devolver 2 History; se obtuvieron 1"
+    verdict = judge_cell(_failed_visible_check("AssertionError", message),
+                         ["pretrain_histories"])
+    assert not verdict.passed
+    assert message in verdict.failures[0] and "no llegó" not in verdict.failures[0]
+    assert "secreto" not in verdict.failures[0]  # never the traceback
+
+    other = judge_cell(_failed_visible_check("TypeError", "object of type 'History' has no len()"),
+                       ["pretrain_histories"])
+    assert not other.passed and "TypeError: object of type 'History'" in other.failures[0]
+
+
+def test_an_unfinished_answer_reads_the_same_with_or_without_a_visible_check():
+    from autograder.checks import registry
+
+    hidden_only = registry.find("kl_divergence_values")
+    _, probe_says = hidden_only.observe(lambda *args: (_ for _ in ()).throw(NotImplementedError()))
+    stopped = judge_cell(_failed_visible_check("NotImplementedError", ""),
+                         ["kl_divergence_values"])
+    reported = judge_cell(cell_with({"property": "kl_divergence_values",
+                                     "failures": probe_says}, error=False),
+                          ["kl_divergence_values"])
+    assert not stopped.passed and not reported.passed
+    assert stopped.failures == reported.failures

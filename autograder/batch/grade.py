@@ -30,10 +30,11 @@ from autograder.batch.state import GradingState, fingerprint, settings_of
 from autograder.course import AutograderError, Course
 from autograder.intake.manifest import Manifest
 from autograder.kernel import sandbox
+from autograder.kernel.clock import MAX_STRETCH
 from autograder.notebook.grader import zero_cells
 from autograder.notebook.limits import Limits
 from autograder.notebook.source import SourceNotebook, read_sources_in_order
-from autograder.results import NotebookResult, Problem, SubmissionResult
+from autograder.results import MANUAL, NotebookResult, Problem, SubmissionResult
 
 GRACE_SECONDS = 120  # on top of the notebook budgets: worker start, sanitizing, writing
 
@@ -257,7 +258,9 @@ def _run(course, gradebook, plans, jobs, workers, limits, show_progress) -> list
     pool = WorkerPool(
         workers,
         course.grading_dir / "logs",
-        deadline=lambda job: per_job * len(job.sources) + GRACE_SECONDS,
+        # the kernels' limits may last up to MAX_STRETCH times longer on a busy machine
+        # (kernel/clock.py); this outer bound only catches a worker that hangs itself
+        deadline=lambda job: MAX_STRETCH * (per_job * len(job.sources) + GRACE_SECONDS),
     )
     progress = GradingProgress(len(jobs), "Corrigiendo", enabled=show_progress, workers=workers)
     graded = []
@@ -295,9 +298,15 @@ def _record(gradebook: Gradebook, plan: Plan, result: SubmissionResult) -> None:
 
 
 def _line(result: SubmissionResult) -> str:
-    line = (
-        f"{result.student} · {result.assignment}: {result.points:g}/{result.max_points:g} "
-        f"({result.seconds:.0f} s)"
-    )
+    """One console line per student; automatic and manual points apart, so that a perfect
+    automatic part does not read as points lost."""
+    cells = [cell for notebook in result.notebooks for cell in notebook.cells]
+    automatic = [cell for cell in cells if cell.status != MANUAL]
+    manual = sum(cell.max_points for cell in cells if cell.status == MANUAL)
+    score = (f"{sum(c.points or 0.0 for c in automatic):g}/"
+             f"{sum(c.max_points for c in automatic):g} automáticos")
+    if manual:
+        score += f", {manual:g} manuales pendientes"
+    line = f"{result.student} · {result.assignment}: {score} ({result.seconds:.0f} s)"
     codes = sorted({problem.code for problem in result.all_problems})
     return line + (f" · revisar: {', '.join(codes)}" if codes else "")

@@ -26,6 +26,7 @@ from nbgrader.api import Gradebook
 
 from autograder import messages
 from autograder.course import AutograderError, Course
+from autograder.intake.extra_files import extra_files
 from autograder.intake.manifest import Manifest
 from autograder.intake.roster import Person, Roster, safe_id, split_name
 from autograder.notebook.notebook_file import parse_notebook
@@ -44,6 +45,8 @@ class Entry:
     name: str  # path inside the student's folder
     read: Callable[[], bytes]
     modified: datetime.datetime
+    size: int = 0
+    handed_in: bool = True  # False: written by Moodle itself (the online-text plugin's page)
 
 
 @dataclass
@@ -62,6 +65,7 @@ class Collected:
     email: str = ""
     moodle_id: str = ""
     files: list[str] = field(default_factory=list)  # what the folder held
+    extra_files: list[str] = field(default_factory=list)  # copied next to the notebook
     notebooks: dict[str, str] = field(default_factory=dict)  # expected name -> file used
     timestamp: str = ""
     problems: list[Problem] = field(default_factory=list)
@@ -114,10 +118,13 @@ def collect(
                 messages.duplicate_student(previous.folder, folder.label, collected.student))
             if _latest(selection) < previous.timestamp:
                 continue
+        extras = extra_files(folder.entries, selection, collected.problems)
         collected.notebooks = {name: entry.name for name, entry in selection.items()}
+        collected.extra_files = sorted(extras)
         collected.timestamp = _latest(selection)
         chosen[collected.student] = collected
-        _write(course, assignment, collected.student, expected, selection, collected.timestamp)
+        _write(course, assignment, collected.student, expected, selection, collected.timestamp,
+               extras)
     report.students = sorted(chosen.values(), key=lambda c: c.student)
     if people:
         report.missing = sorted(set(people.by_id) - set(chosen))
@@ -156,7 +163,7 @@ def _folders_from_zip(archive: zipfile.ZipFile, problems: list[Problem]) -> list
             continue
         modified = datetime.datetime(*info.date_time)
         reader = _zip_reader(archive, info.filename)
-        _add_file(folders, parts, reader, modified, problems)
+        _add_file(folders, parts, reader, modified, problems, info.file_size)
     return list(folders.values())
 
 
@@ -171,11 +178,11 @@ def _folders_from_dir(root: Path, problems: list[Problem]) -> list[Folder]:
         if not path.is_file() or _ignored(parts):
             continue
         modified = datetime.datetime.fromtimestamp(path.stat().st_mtime)
-        _add_file(folders, parts, path.read_bytes, modified, problems)
+        _add_file(folders, parts, path.read_bytes, modified, problems, path.stat().st_size)
     return list(folders.values())
 
 
-def _add_file(folders, parts, reader, modified, problems) -> None:
+def _add_file(folders, parts, reader, modified, problems, size: int) -> None:
     if len(parts) >= 2:
         label, inner = parts[0], "/".join(parts[1:])
     else:
@@ -191,10 +198,11 @@ def _add_file(folders, parts, reader, modified, problems) -> None:
         key, Folder(label, moodle_id=moodle["id"] if moodle else "",
                     full_name=moodle["name"] if moodle else "")
     )
-    if inner.lower().endswith(".zip"):
+    handed_in = moodle is None or moodle["plugin"] == "file"
+    if inner.lower().endswith(".zip") and handed_in:
         folder.entries += _nested_zip(inner, reader(), modified)
     else:
-        folder.entries.append(Entry(inner, reader, modified))
+        folder.entries.append(Entry(inner, reader, modified, size, handed_in))
 
 
 def _nested_zip(name: str, data: bytes, modified) -> list[Entry]:
@@ -202,10 +210,10 @@ def _nested_zip(name: str, data: bytes, modified) -> list[Entry]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        return [Entry(name, lambda: data, modified)]
+        return [Entry(name, lambda: data, modified, len(data))]
     return [
         Entry(f"{name}/{info.filename}", _zip_reader(archive, info.filename),
-              datetime.datetime(*info.date_time))
+              datetime.datetime(*info.date_time), info.file_size)
         for info in archive.infolist()
         if not info.is_dir() and not _ignored(PurePosixPath(info.filename).parts)
     ]
@@ -294,9 +302,16 @@ def _latest(selection: dict[str, Entry]) -> str:
 
 # Writing -----------------------------------------------------------------------------------
 
-def _write(course, assignment, student, expected, selection, timestamp) -> None:
+def _write(course, assignment, student, expected, selection, timestamp, extras) -> None:
     folder = course.submitted_dir / student / assignment
+    if folder.is_dir():  # the latest collected submission replaces the earlier one entirely
+        for old in sorted(folder.rglob("*"), reverse=True):
+            old.unlink() if old.is_file() or old.is_symlink() else old.rmdir()
     folder.mkdir(parents=True, exist_ok=True)
+    for relative, entry in extras.items():
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(entry.read())
     for name in expected:
         target = folder / f"{name}.ipynb"
         if name in selection:

@@ -11,9 +11,11 @@
 - hidden test cells are judged here, outside the student's kernel, from the observations they
   published (`verdicts.py`): their own output and errors play no part;
 - the kernel runs in the sandbox (`autograder/kernel/`) under a memory limit, and the whole
-  notebook under a time budget on top of the per-cell timeout; when the kernel dies or the budget
-  runs out, the cells that never ran score zero (nbgrader would give full marks to a test cell
-  without output) and the feedback says why.
+  notebook under a time budget on top of the per-cell timeout, both charged on the kernel's
+  clock (`kernel/clock.py`: wall time minus the time it waited for a CPU, so a busy machine
+  costs an honest notebook nothing); when the kernel dies or the budget runs out, the cells that
+  never ran score zero (nbgrader would give full marks to a test cell without output) and the
+  feedback says why.
 
 It writes nothing to the gradebook: the caller records the returned results. Another grader can
 replace it: anything with the same signature can be named with
@@ -41,7 +43,6 @@ from nbgrader.preprocessors import (
     CheckCellMetadata,
     ClearOutput,
     DeduplicateIds,
-    Execute,
     IgnorePattern,
     LimitOutput,
     OverwriteCells,
@@ -51,8 +52,10 @@ from traitlets.config import Config
 
 from autograder import messages
 from autograder.kernel import sandbox
+from autograder.kernel.clock import MAX_STRETCH, KernelClock
 from autograder.kernel.manager import kernel_environment, kernel_pidfile, kill_process_group
 from autograder.notebook import explain
+from autograder.notebook.grading_execute import GradingExecute, mark_timeouts
 from autograder.notebook.limits import Limits
 from autograder.notebook.notebook_file import cell_grade_id, parse_notebook
 from autograder.notebook.source import SourceNotebook
@@ -155,13 +158,6 @@ def _sanitize(nb: NotebookNode, task: NotebookTask, problems: list[Problem]) -> 
 
 # Executing -----------------------------------------------------------------------------------
 
-class GradingExecute(Execute):
-    """nbgrader's Execute, remembering which cell is running (to know what never ran)."""
-
-    def on_cell_start(self, **kwargs):
-        self.running_cell = kwargs["cell_index"]
-
-
 @dataclass
 class Run:
     """How far execution got (`stopped_at` is None when every cell ran)."""
@@ -176,7 +172,9 @@ def _executor_config(task: NotebookTask, socket_dir: Path | None) -> Config:
         config.LimitedKernelManager.transport = "ipc"
         config.LimitedKernelManager.ip = str(socket_dir / "kernel")
     # set on the subclass: nbconvert re-reads config each time preprocess() is called
-    config.GradingExecute.timeout = task.limits.cell_timeout
+    # (the cell timeout itself is charged on the kernel's clock; this is the wall backstop)
+    config.GradingExecute.timeout = task.limits.cell_timeout * MAX_STRETCH
+    config.GradingExecute.shell_timeout_interval = GradingExecute.check_seconds
     config.GradingExecute.interrupt_on_timeout = True
     config.GradingExecute.kernel_manager_class = "autograder.kernel.manager.LimitedKernelManager"
     return config
@@ -194,19 +192,23 @@ def _execute(nb: NotebookNode, task: NotebookTask, problems: list[Problem]) -> R
         sandbox=spec, max_cpu_seconds=limits.max_cpu_seconds, max_processes=limits.max_processes,
     )
     executor = GradingExecute(config=_executor_config(task, socket_dir))
-    executor.running_cell = None
-    budget_spent = threading.Event()
+    executor.cell_limit, executor.pidfile = limits.cell_timeout, str(pidfile)
+    budget_spent, finished = threading.Event(), threading.Event()
+    budget = KernelClock(limits.notebook_budget, pidfile)
 
-    def stop_kernel():
-        budget_spent.set()
-        kill_process_group(pidfile)
+    def watch_budget():  # the notebook budget, on the kernel's clock too
+        while not finished.wait(GradingExecute.check_seconds):
+            if budget.spent():
+                budget_spent.set()
+                kill_process_group(pidfile)
+                return
 
-    watchdog = threading.Timer(limits.notebook_budget, stop_kernel)
-    watchdog.daemon = True
+    watchdog = threading.Thread(target=watch_budget, daemon=True)
     run = Run()
     try:
         with utils.setenv(**environment):
-            watchdog.start()
+            if limits.notebook_budget:
+                watchdog.start()
             executor.preprocess(nb, _resources(task))
     except DeadKernelError:
         run = _stopped(nb, task, executor.running_cell, budget_spent.is_set(), problems)
@@ -220,7 +222,8 @@ def _execute(nb: NotebookNode, task: NotebookTask, problems: list[Problem]) -> R
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
         problems.append(messages.grading_crashed(task.notebook, detail))
     finally:
-        watchdog.cancel()
+        finished.set()
+        mark_timeouts(nb, executor.timed_out)
         kill_process_group(pidfile)  # normally already shut down; never leave one behind
         pidfile.unlink(missing_ok=True)
         if socket_dir is not None:

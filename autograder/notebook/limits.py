@@ -9,6 +9,8 @@ from dataclasses import dataclass
 class Limits:
     """How long and how much one submission may take."""
 
+    # both time limits are charged on the kernel's clock (kernel/clock.py): wall seconds minus
+    # the time the kernel waited for a CPU, at most MAX_STRETCH times the limit in wall seconds
     cell_timeout: int = 300  # seconds per cell (nbgrader's Execute.timeout)
     notebook_budget: int = 900  # seconds for the whole notebook, kernel start included
     max_memory_mb: int = 4096  # kernel data segment; 0 = no limit

@@ -48,6 +48,9 @@ class SourceNotebook:
     assignment: str
     name: str
     cells: list[SourceCell] = field(default_factory=list)  # in notebook order
+    # sources of the source file's cells without nbgrader metadata (headings, prompts): they
+    # tell a student's answer from the instructor's text when a submission lost its metadata
+    plain_cells: list[str] = field(default_factory=list)
 
     def cell(self, grade_id: str) -> SourceCell | None:
         return next((cell for cell in self.cells if cell.grade_id == grade_id), None)
@@ -68,13 +71,16 @@ class SourceNotebook:
         ids = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in source_nb.cells]
         position = {grade_id: index for index, grade_id in enumerate(ids) if grade_id}
         self.cells.sort(key=lambda cell: position.get(cell.grade_id, len(position)))
+        self.plain_cells = [cell.source for cell, grade_id in zip(source_nb.cells, ids)
+                            if not grade_id]
 
     def to_json(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict) -> SourceNotebook:
-        return cls(data["assignment"], data["name"], [SourceCell(**c) for c in data["cells"]])
+        return cls(data["assignment"], data["name"], [SourceCell(**c) for c in data["cells"]],
+                   data.get("plain_cells", []))
 
 
 def read_source_notebooks(db_url: str, assignment: str) -> list[SourceNotebook]:

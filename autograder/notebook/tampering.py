@@ -14,10 +14,10 @@ import copy
 
 import nbformat
 from nbformat import NotebookNode
-from nbgrader.preprocessors import ClearHiddenTests
 
 from autograder import messages
 from autograder.notebook.notebook_file import cell_grade_id
+from autograder.notebook.reidentify import normalized, reidentify, release_source
 from autograder.notebook.source import SourceCell, SourceNotebook
 from autograder.results import Problem
 
@@ -29,6 +29,7 @@ def repair_cells(nb: NotebookNode, source: SourceNotebook) -> list[Problem]:
     problems: list[Problem] = []
     problems += _drop_foreign_metadata(nb, source)
     problems += _deduplicate(nb, source.name)
+    problems += reidentify(nb, source)
     problems += _restore_metadata(nb, source)
     problems += _restore_order(nb, source)
     problems += _check_locked_sources(nb, source)
@@ -112,17 +113,6 @@ def _metadata_changes(cell: NotebookNode, original: SourceCell) -> list[str]:
     return changes
 
 
-def release_source(cell: SourceCell) -> str:
-    """The source students received: hidden tests removed, as generate_assignment does."""
-    node = nbformat.v4.new_code_cell(cell.source)
-    ClearHiddenTests()._remove_hidden_test_region(node)
-    return node.source
-
-
-def _normalized(text: str) -> str:
-    return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").strip().split("\n"))
-
-
 def _check_locked_sources(nb: NotebookNode, source: SourceNotebook) -> list[Problem]:
     """Report edited locked cells; nbgrader's OverwriteCells puts their source back."""
     problems = []
@@ -131,59 +121,93 @@ def _check_locked_sources(nb: NotebookNode, source: SourceNotebook) -> list[Prob
         original = source.cell(grade_id) if grade_id else None
         if original is None or not original.locked:
             continue
-        submitted = _normalized(cell.source)
-        if submitted not in (_normalized(release_source(original)), _normalized(original.source)):
+        submitted = normalized(cell.source)
+        if submitted not in (normalized(release_source(original)), normalized(original.source)):
             problems.append(messages.edited_locked_cell(source.name, grade_id, original.grade))
     return problems
 
 
 def _restore_order(nb: NotebookNode, source: SourceNotebook) -> list[Problem]:
-    """Move instructor cells that were moved back where the source has them.
+    """Put moved test and locked cells back where they can run, around the student's answers.
 
-    The cells kept in place are the heaviest run already in source order (the student's answer
-    cells weigh more: they cannot be moved for them); every other test or locked cell goes back
-    after its nearest predecessor, as a missing one would.
+    The student's answer cells never move. Every other instructor cell belongs after every answer
+    cell that comes before it in the source (what its tests depend on) and, among instructor
+    cells, in source order. Those already there stay (the longest such run); the others are moved
+    into place, so a test never runs before the answers it checks.
     """
-    order = {cell.grade_id: index for index, cell in enumerate(source.cells)}
-    placed = [(index, order[cell_grade_id(cell)]) for index, cell in enumerate(nb.cells)
-              if cell_grade_id(cell) in order]
-    kept = _heaviest_ordered_run(
-        [rank for _, rank in placed],
-        [2 if source.cells[rank].solution else 1 for _, rank in placed],
-    )
-    moved = [(index, rank) for position, (index, rank) in enumerate(placed)
-             if position not in kept]
-    if not moved:
-        return []
-    problems, cells = [], {}
-    for index, rank in sorted(moved, reverse=True):
-        if source.cells[rank].solution:
-            continue  # an answer cell stays where the student put it
-        cells[rank] = nb.cells.pop(index)
-    for _, rank in sorted(moved, key=lambda pair: pair[1]):
-        grade_id = source.cells[rank].grade_id
-        if rank in cells:
-            nb.cells.insert(_insert_position(nb, source, rank), cells[rank])
-        problems.append(messages.reordered_cell(source.name, grade_id, rank in cells))
+    layout = _Layout(nb, source)
+    candidates = [(index, rank) for index, rank, gap in layout.instructor
+                  if gap == layout.target_gap(rank)]
+    kept = {candidates[p][0] for p in _longest_increasing([r for _, r in candidates])}
+    moved = [(index, rank) for index, rank, _ in layout.instructor if index not in kept]
+    cells = {rank: nb.cells.pop(index) for index, rank in sorted(moved, reverse=True)}
+    problems = []
+    for rank in sorted(cells):
+        _place(nb, source, rank, cells[rank])
+        problems.append(messages.reordered_cell(source.name, source.cells[rank].grade_id, True))
+    in_order = set(_longest_increasing(layout.answers))
+    problems += [messages.reordered_cell(source.name, source.cells[rank].grade_id, False)
+                 for position, rank in enumerate(layout.answers) if position not in in_order]
     return problems
 
 
-def _heaviest_ordered_run(ranks: list[int], weights: list[int]) -> set[int]:
-    """Positions of the increasing subsequence of `ranks` with the largest total weight."""
-    best, previous = list(weights), [-1] * len(ranks)
-    for i in range(len(ranks)):
+class _Layout:
+    """Where the instructor's cells sit in `nb`, relative to the student's answer cells."""
+
+    def __init__(self, nb: NotebookNode, source: SourceNotebook):
+        self.rank = {cell.grade_id: index for index, cell in enumerate(source.cells)}
+        self.answers: list[int] = []  # source ranks of the answer cells, in notebook order
+        self.answer_indexes: list[int] = []  # their positions in nb
+        self.instructor: list[tuple[int, int, int]] = []  # (position, rank, gap) of the others
+        for index, cell in enumerate(nb.cells):
+            rank = self.rank.get(cell_grade_id(cell))
+            if rank is None:
+                continue
+            if source.cells[rank].solution:
+                self.answers.append(rank)
+                self.answer_indexes.append(index)
+            else:
+                self.instructor.append((index, rank, len(self.answers)))
+
+    def target_gap(self, rank: int) -> int:
+        """How many answer cells must precede the cell: up to the last one it depends on."""
+        return max((p + 1 for p, answer in enumerate(self.answers) if answer < rank), default=0)
+
+
+def _place(nb: NotebookNode, source: SourceNotebook, rank: int, cell: NotebookNode) -> None:
+    """Insert an instructor cell after the answers it depends on, in source order in that gap."""
+    layout = _Layout(nb, source)
+    gap = layout.target_gap(rank)
+    start = layout.answer_indexes[gap - 1] + 1 if gap else 0
+    stop = layout.answer_indexes[gap] if gap < len(layout.answers) else len(nb.cells)
+    neighbours = [(index, other) for index, other, g in layout.instructor if g == gap]
+    before = [index for index, other in neighbours if other < rank]
+    after = [index for index, other in neighbours if other > rank]
+    if before:
+        position = max(before) + 1
+    elif gap:
+        position = start  # right after the answer it depends on
+    else:
+        position = min(after) if after else stop
+    nb.cells.insert(position, cell)
+
+
+def _longest_increasing(values: list[int]) -> list[int]:
+    """Positions of a longest strictly increasing subsequence of `values` (the earliest one)."""
+    best, previous = [1] * len(values), [-1] * len(values)
+    for i in range(len(values)):
         for j in range(i):
-            if ranks[j] < ranks[i] and best[j] + weights[i] > best[i]:
-                best[i], previous[i] = best[j] + weights[i], j
-    kept, position = set(), max(range(len(ranks)), key=best.__getitem__, default=-1)
+            if values[j] < values[i] and best[j] + 1 > best[i]:
+                best[i], previous[i] = best[j] + 1, j
+    positions, position = [], max(range(len(values)), key=best.__getitem__, default=-1)
     while position != -1:
-        kept.add(position)
+        positions.append(position)
         position = previous[position]
-    return kept
+    return positions[::-1]
 
 
 def _restore_missing(nb: NotebookNode, source: SourceNotebook) -> list[Problem]:
-    """Put back missing test and locked cells after their nearest surviving predecessor."""
+    """Put back missing test and locked cells where a moved one would go."""
     present = {cell_grade_id(cell) for cell in nb.cells} - {None}
     problems = []
     for order, original in enumerate(source.cells):
@@ -196,20 +220,9 @@ def _restore_missing(nb: NotebookNode, source: SourceNotebook) -> list[Problem]:
         cell = _rebuild(original)
         if nb.get("nbformat_minor", 0) < 5:
             cell.pop("id", None)  # cell ids are only valid from nbformat 4.5 on
-        nb.cells.insert(_insert_position(nb, source, order), cell)
+        _place(nb, source, order, cell)
         present.add(original.grade_id)
     return problems
-
-
-def _insert_position(nb: NotebookNode, source: SourceNotebook, order: int) -> int:
-    ids = [cell_grade_id(cell) for cell in nb.cells]
-    for previous in reversed(source.cells[:order]):
-        if previous.grade_id in ids:
-            return ids.index(previous.grade_id) + 1
-    for following in source.cells[order + 1:]:
-        if following.grade_id in ids:
-            return ids.index(following.grade_id)
-    return len(nb.cells)
 
 
 def _rebuild(original: SourceCell) -> NotebookNode:

@@ -37,8 +37,24 @@ def judge_cell(cell, names: list[str]) -> Verdict:
     payloads = _payloads(cell)
     failures = []
     for name in names:
-        failures += _judge_property(name, payloads.get(name))
+        failures += _judge_property(name, payloads.get(name), _cell_error(cell))
     return Verdict(not failures, failures)
+
+
+def _cell_error(cell) -> str:
+    """What stopped the cell before its hidden test reported: the visible check's own message.
+
+    Shown to the student only to say what to fix; it decides nothing (a missing payload fails).
+    """
+    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    if not errors:
+        return ""
+    name, value = str(errors[-1].get("ename", "")), str(errors[-1].get("evalue", ""))
+    if name == "NotImplementedError":
+        return messages.NOT_IMPLEMENTED
+    if name == "AssertionError" and value:
+        return messages.plain(value, 500)
+    return messages.plain(f"{name}: {value}".rstrip(": "), 500)
 
 
 def _payloads(cell) -> dict[str, object]:
@@ -53,10 +69,14 @@ def _payloads(cell) -> dict[str, object]:
     return found
 
 
-def _judge_property(name: str, payload) -> list[str]:
+def _judge_property(name: str, payload, cell_error: str = "") -> list[str]:
     from autograder.checks import registry  # imports Keras: only when a notebook has hidden tests
 
     prop = registry.find(name)
+    if payload is None and cell_error == messages.NOT_IMPLEMENTED:
+        return [f"{prop.summary}: {cell_error}"]  # what the probe itself says in that case
+    if payload is None and cell_error:
+        return [messages.CHECK_STOPPED.format(summary=prop.summary, error=cell_error)]
     if payload is None:
         return [messages.NO_OBSERVATION.format(summary=prop.summary)]
     failures = payload.get("failures")
