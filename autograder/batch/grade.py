@@ -12,7 +12,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import sqlite3
 import sys
 import time
 from contextlib import contextmanager
@@ -27,6 +26,7 @@ from autograder.batch.pool import Outcome, WorkerPool
 from autograder.batch.progress import GradingProgress
 from autograder.batch.record import is_recorded, record
 from autograder.batch.state import GradingState, fingerprint, settings_of
+from autograder.batch.task import read_kernelspecs
 from autograder.course import AutograderError, Course
 from autograder.intake.manifest import Manifest
 from autograder.kernel import sandbox
@@ -183,9 +183,9 @@ def _collect_problems(course: Course, assignment: str) -> dict[str, list[dict]]:
 
 def _jobs(course: Course, plans: list[Plan], limits: Limits,
           notebook_grader: str) -> list[GradingJob]:
-    snapshot = _snapshot_gradebook(course) if any(plan.grade for plan in plans) else ""
     jobs = []
     for plan in plans:
+        kernelspecs = read_kernelspecs(course.db_url, plan.assignment) if plan.grade else {}
         scratch = course.grading_dir / plan.assignment / ".scratch"
         scratch.mkdir(parents=True, exist_ok=True)
         for student in plan.grade:
@@ -196,12 +196,13 @@ def _jobs(course: Course, plans: list[Plan], limits: Limits,
                 student=student,
                 fingerprint=plan.fingerprints[student],
                 result_path=str(plan.state.result_path(student)),
-                db_url=snapshot,
+                db_url="",  # workers build a throwaway gradebook from `sources` (task.py)
                 sources=[source.to_json() for source in plan.sources],
                 limits=dict(limits.__dict__),
                 scratch=str(scratch),
                 notebook_grader=notebook_grader,
                 problems=plan.collect_problems.get(student, []),
+                kernelspecs=kernelspecs,
             ))
     # Longest first: the batch then ends with short notebooks, not one long one on a lone worker.
     jobs.sort(key=lambda job: _code_size(course, job), reverse=True)
@@ -220,18 +221,6 @@ def _code_size(course: Course, job: GradingJob) -> int:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass  # missing or broken: it fails fast
     return size
-
-
-def _snapshot_gradebook(course: Course) -> str:
-    """A read-only copy of the gradebook for the workers' sanitizers (one writer: us)."""
-    if not course.db_url.startswith("sqlite:///"):
-        return course.db_url  # a server database copes with concurrent readers
-    source = course.db_url[len("sqlite:///"):]
-    target = course.grading_dir / ".gradebook-snapshot.db"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(source) as origin, sqlite3.connect(target) as copy:
-        origin.backup(copy)
-    return f"sqlite:///{target}"
 
 
 @contextmanager
