@@ -50,6 +50,7 @@ examples:
   autograder grade 01-autoencoder --workers 2
   autograder grade 01-autoencoder --student ana.garcia --force
   autograder grade --retry-errors --budget 1800   # regrade the ones that hit a limit
+  autograder grade --scheduler tcp://10.0.0.5:8786  # on a Dask cluster (docs/distributed.md)
 Re-running grades only new or changed submissions; an interrupted run resumes where it stopped.""",
     "feedback": """
 examples:
@@ -138,6 +139,11 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--notebook-grader", default=None, metavar="MODULE:FUNCTION",
                        help="function grading one notebook (default: nbgrader's preprocessors)")
     grade.add_argument("--no-progress", action="store_true", help="no progress output")
+    grade.add_argument("--scheduler", metavar="tcp://HOST:PORT", default=None,
+                       help="grade on this Dask cluster, one task per submission "
+                       "(default: $AUTOGRADER_SCHEDULER; none: local processes)")
+    grade.add_argument("--allow-unsandboxed", action="store_true",
+                       help="with --scheduler: let workers without bubblewrap grade")
 
     feedback = verb("feedback", "write one Spanish HTML feedback page per student")
     feedback.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
@@ -219,7 +225,8 @@ def _grade(args) -> int:
     summary = grade(
         args.course_dir, args.assignments or None, students=args.students,
         workers=args.workers, limits=limits, force=args.force, retry_errors=args.retry_errors,
-        show_progress=not args.no_progress, **_given(args, "notebook_grader"),
+        show_progress=not args.no_progress, allow_unsandboxed=args.allow_unsandboxed,
+        **_given(args, "notebook_grader", "scheduler"),
     )
     print(f"graded {len(summary.graded)}, recorded from an interrupted run "
           f"{summary.recorded_only}, unchanged {summary.skipped} ({summary.seconds:g} s)")

@@ -21,6 +21,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 
 from autograder import messages
+from autograder.batch.cluster import SCHEDULER_VARIABLE, ClusterExecutor
 from autograder.batch.job import DEFAULT_NOTEBOOK_GRADER, GradingJob
 from autograder.batch.pool import Outcome, WorkerPool
 from autograder.batch.progress import GradingProgress
@@ -68,6 +69,8 @@ def grade(
     retry_errors: bool = False,
     notebook_grader: str = DEFAULT_NOTEBOOK_GRADER,
     show_progress: bool = True,
+    scheduler: str | None = None,
+    allow_unsandboxed: bool = False,
 ) -> GradeSummary:
     """Grade the collected submissions of `assignments` (default: every one with submissions).
 
@@ -79,10 +82,15 @@ def grade(
         force: regrade even unchanged, already recorded submissions.
         retry_errors: regrade the submissions whose last grading had a problem.
         notebook_grader: `module:function` grading one notebook (see notebook_grader.py).
+        scheduler: address of a Dask scheduler (`tcp://HOST:PORT`; default: the
+            AUTOGRADER_SCHEDULER variable, if set): grade there, one task per submission
+            (`cluster.py`); without one, on `workers` local processes.
+        allow_unsandboxed: on a cluster, let workers without bubblewrap grade.
     """
     course = Course.open(course_dir)
     limits = limits or Limits(cell_timeout=course.cell_timeout)
-    if sandbox.bwrap_path() is None:
+    scheduler = scheduler or os.environ.get(SCHEDULER_VARIABLE) or None
+    if scheduler is None and sandbox.bwrap_path() is None:
         print(sandbox.WARNING, file=sys.stderr)  # grading goes on, but the instructor must know
     started = time.monotonic()
     summary = GradeSummary()
@@ -99,8 +107,8 @@ def grade(
                     summary.recorded_only += 1
             jobs = _jobs(course, plans, limits, notebook_grader)
             if jobs:
-                summary.graded = _run(course, gradebook, plans, jobs, workers, limits,
-                                      show_progress)
+                executor = _executor(course, workers, limits, scheduler, allow_unsandboxed)
+                summary.graded = _run(gradebook, plans, jobs, executor, show_progress)
     summary.seconds = round(time.monotonic() - started, 1)
     return summary
 
@@ -239,23 +247,33 @@ def _exclusive(course: Course):
 
 # Running and recording -----------------------------------------------------------------------
 
-def _run(course, gradebook, plans, jobs, workers, limits, show_progress) -> list[SubmissionResult]:
-    by_assignment = {plan.assignment: plan for plan in plans}
+def _executor(course, workers, limits, scheduler, allow_unsandboxed):
+    """Local worker processes (measured faster on one machine: BENCHMARKS.md), or a cluster."""
+    if scheduler:
+        return ClusterExecutor(scheduler, course, allow_unsandboxed=allow_unsandboxed)
     per_job = limits.notebook_budget
-    pool = WorkerPool(
+    return WorkerPool(
         workers or default_workers(),
         course.grading_dir / "logs",
         deadline=lambda job: per_job * len(job.sources) + GRACE_SECONDS,
     )
+
+
+def _run(gradebook, plans, jobs, executor, show_progress) -> list[SubmissionResult]:
+    by_assignment = {plan.assignment: plan for plan in plans}
     progress = GradingProgress(len(jobs), "Corrigiendo", enabled=show_progress)
+    on_cluster = isinstance(executor, ClusterExecutor)
     graded = []
     try:
-        for outcome in pool.outcomes(jobs):
+        for outcome in executor.outcomes(jobs):
             plan = by_assignment[outcome.job.assignment]
             result = _result_of(outcome, plan)
             _record(gradebook, plan, result)
             graded.append(result)
-            progress.advance(_line(result))
+            line = _line(result)
+            if on_cluster:
+                line += f" · {executor.workers()} trabajadores conectados"
+            progress.advance(line)
     finally:
         progress.close()
     return graded
