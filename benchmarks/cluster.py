@@ -55,9 +55,9 @@ def main() -> None:
 
     import dask
     from distributed import Client, LocalCluster
+    from grading import build_class, points  # benchmarks/grading.py
 
     from autograder.api import grade
-    from grading import build_class, points  # benchmarks/grading.py
 
     work = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
     base = work / "class"
