@@ -146,7 +146,7 @@ class Workspace:
         return cls(root, workdir, course.root, Path(job.scratch), keep=False)
 
 
-_gradebooks: dict[str, Path] = {}  # sources hash -> throwaway gradebook, one per process
+_gradebooks: dict[str, bytes] = {}  # sources hash -> throwaway gradebook file, per process
 _gradebooks_lock = threading.Lock()
 
 
@@ -215,21 +215,20 @@ def _load_grader(dotted: str):
 
 
 def throwaway_gradebook(task: GradingTask, root: Path) -> str:
-    """A gradebook holding only this assignment's source cells, built once per process."""
+    """A gradebook holding only this assignment's source cells, in `root` (hidden from the
+    kernel: it holds the hidden tests). Built once per process, then copied from memory."""
     key = hashlib.sha256(
         json.dumps([task.assignment, task.sources, task.kernelspecs], sort_keys=True).encode()
-    ).hexdigest()[:16]
+    ).hexdigest()
+    path = root / ".gradebook.db"
+    path.unlink(missing_ok=True)
     with _gradebooks_lock:
-        path = _gradebooks.get(key)
-        if path is None or not path.is_file():
-            folder = Path(tempfile.mkdtemp(prefix="autograder-gradebook-"))
-            path = folder / "gradebook.db"
+        if key not in _gradebooks:
             _fill_gradebook(f"sqlite:///{path}", task)
-            _gradebooks[key] = path
-    # a copy inside the hidden root: the kernel never sees the cells it holds
-    copy = root / ".gradebook.db"
-    shutil.copyfile(path, copy)
-    return f"sqlite:///{copy}"
+            _gradebooks[key] = path.read_bytes()
+            return f"sqlite:///{path}"
+    path.write_bytes(_gradebooks[key])
+    return f"sqlite:///{path}"
 
 
 def _fill_gradebook(db_url: str, task: GradingTask) -> None:
