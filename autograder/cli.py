@@ -73,6 +73,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="función que corrige un cuaderno (por defecto: los preprocesadores de "
                        "nbgrader)")
     grade.add_argument("--no-progress", action="store_true", help="sin mostrar el progreso")
+    grade.add_argument("--scheduler", metavar="tcp://HOST:PUERTO", default=None,
+                       help="corrige en este clúster de Dask, una tarea por entrega "
+                       "(por defecto: $AUTOGRADER_SCHEDULER; sin él, procesos locales)")
+    grade.add_argument("--allow-unsandboxed", action="store_true",
+                       help="con --scheduler: deja corregir a trabajadores sin bubblewrap")
 
     feedback = verb("feedback", "escribe un informe HTML en español por estudiante")
     feedback.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
@@ -167,7 +172,8 @@ def _grade(args) -> int:
     summary = grade(
         args.course_dir, args.assignments or None, students=args.students,
         workers=args.workers, limits=limits, force=args.force, retry_errors=args.retry_errors,
-        show_progress=not args.no_progress, **_given(args, "notebook_grader"),
+        show_progress=not args.no_progress, allow_unsandboxed=args.allow_unsandboxed,
+        **_given(args, "notebook_grader", "scheduler"),
     )
     print(f"corregidas {len(summary.graded)}, registradas de una ejecución interrumpida "
           f"{summary.recorded_only}, sin cambios {summary.skipped} ({summary.seconds:g} s)")

@@ -36,6 +36,7 @@ ejemplos:
   autograder grade 01-autoencoder --workers 2
   autograder grade 01-autoencoder --student ana.garcia --force
   autograder grade --retry-errors --budget 1800   # recorregir las que agotaron un límite
+  autograder grade --scheduler tcp://planificador:8786  # en un clúster Dask (docs/distributed.md)
 Volver a ejecutarlo corrige solo lo nuevo o cambiado; una ejecución interrumpida sigue donde se
 quedó. Las notas puestas a mano en formgrader se conservan siempre.""",
     "feedback": """

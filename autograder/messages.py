@@ -357,6 +357,14 @@ CHECK_STOPPED = "{summary}: la celda falló antes de entregar su resultado al co
 NOT_IMPLEMENTED = "la implementación todavía no está hecha (lanza NotImplementedError)"
 
 
+# Grading on a Dask cluster (issue 12): why a submission graded remotely was lost
+# (the reason inside worker_lost)
+CLUSTER_WORKER_LOST = (
+    "el equipo que la corregía se perdió {times} veces; se dejó de reintentar"
+)
+CLUSTER_TASK_ERROR = "error del corrector en el clúster: {detail}"
+
+
 # How each cell status reads in the feedback page and the report
 STATUS_LABELS = {
     results.PASSED: "Superada",

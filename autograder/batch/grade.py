@@ -12,7 +12,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import sqlite3
 import sys
 import time
 from contextlib import contextmanager
@@ -22,11 +21,13 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 
 from autograder import messages
+from autograder.batch.cluster import SCHEDULER_VARIABLE, ClusterExecutor
 from autograder.batch.job import DEFAULT_NOTEBOOK_GRADER, GradingJob
 from autograder.batch.pool import Outcome, WorkerPool
 from autograder.batch.progress import GradingProgress
 from autograder.batch.record import is_recorded, record
 from autograder.batch.state import GradingState, fingerprint, settings_of
+from autograder.batch.task import read_kernelspecs
 from autograder.course import AutograderError, Course
 from autograder.intake.manifest import Manifest
 from autograder.kernel import sandbox
@@ -69,6 +70,8 @@ def grade(
     retry_errors: bool = False,
     notebook_grader: str = DEFAULT_NOTEBOOK_GRADER,
     show_progress: bool = True,
+    scheduler: str | None = None,
+    allow_unsandboxed: bool = False,
 ) -> GradeSummary:
     """Grade the collected submissions of `assignments` (default: every one with submissions).
 
@@ -80,10 +83,15 @@ def grade(
         force: regrade even unchanged, already recorded submissions.
         retry_errors: regrade the submissions whose last grading had a problem.
         notebook_grader: `module:function` grading one notebook (see notebook_grader.py).
+        scheduler: address of a Dask scheduler (`tcp://HOST:PORT`; default: the
+            AUTOGRADER_SCHEDULER variable, if set): grade there, one task per submission
+            (`cluster.py`); without one, on `workers` local processes.
+        allow_unsandboxed: on a cluster, let workers without bubblewrap grade.
     """
     course = Course.open(course_dir)
     limits = limits or Limits(cell_timeout=course.cell_timeout)
-    if sandbox.bwrap_path() is None:
+    scheduler = scheduler or os.environ.get(SCHEDULER_VARIABLE) or None
+    if scheduler is None and sandbox.bwrap_path() is None:
         print(sandbox.WARNING, file=sys.stderr)  # grading goes on, but the instructor must know
     started = time.monotonic()
     summary = GradeSummary()
@@ -100,8 +108,8 @@ def grade(
                     summary.recorded_only += 1
             jobs = _jobs(course, plans, limits, notebook_grader)
             if jobs:
-                summary.graded = _run(course, gradebook, plans, jobs, workers, limits,
-                                      show_progress)
+                executor = _executor(course, workers, limits, scheduler, allow_unsandboxed)
+                summary.graded = _run(gradebook, plans, jobs, executor, show_progress)
     summary.seconds = round(time.monotonic() - started, 1)
     return summary
 
@@ -184,9 +192,9 @@ def _collect_problems(course: Course, assignment: str) -> dict[str, list[dict]]:
 
 def _jobs(course: Course, plans: list[Plan], limits: Limits,
           notebook_grader: str) -> list[GradingJob]:
-    snapshot = _snapshot_gradebook(course) if any(plan.grade for plan in plans) else ""
     jobs = []
     for plan in plans:
+        kernelspecs = read_kernelspecs(course.db_url, plan.assignment) if plan.grade else {}
         scratch = course.grading_dir / plan.assignment / ".scratch"
         scratch.mkdir(parents=True, exist_ok=True)
         for student in plan.grade:
@@ -197,12 +205,13 @@ def _jobs(course: Course, plans: list[Plan], limits: Limits,
                 student=student,
                 fingerprint=plan.fingerprints[student],
                 result_path=str(plan.state.result_path(student)),
-                db_url=snapshot,
+                db_url="",  # workers build a throwaway gradebook from `sources` (task.py)
                 sources=[source.to_json() for source in plan.sources],
                 limits=dict(limits.__dict__),
                 scratch=str(scratch),
                 notebook_grader=notebook_grader,
                 problems=plan.collect_problems.get(student, []),
+                kernelspecs=kernelspecs,
             ))
     # Longest first: the batch then ends with short notebooks, not one long one on a lone worker.
     jobs.sort(key=lambda job: _code_size(course, job), reverse=True)
@@ -223,18 +232,6 @@ def _code_size(course: Course, job: GradingJob) -> int:
     return size
 
 
-def _snapshot_gradebook(course: Course) -> str:
-    """A read-only copy of the gradebook for the workers' sanitizers (one writer: us)."""
-    if not course.db_url.startswith("sqlite:///"):
-        return course.db_url  # a server database copes with concurrent readers
-    source = course.db_url[len("sqlite:///"):]
-    target = course.grading_dir / ".gradebook-snapshot.db"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(source) as origin, sqlite3.connect(target) as copy:
-        origin.backup(copy)
-    return f"sqlite:///{target}"
-
-
 @contextmanager
 def _exclusive(course: Course):
     """One grading run per course at a time: two would both write the gradebook."""
@@ -251,26 +248,36 @@ def _exclusive(course: Course):
 
 # Running and recording -----------------------------------------------------------------------
 
-def _run(course, gradebook, plans, jobs, workers, limits, show_progress) -> list[SubmissionResult]:
-    by_assignment = {plan.assignment: plan for plan in plans}
+def _executor(course, workers, limits, scheduler, allow_unsandboxed):
+    """Local worker processes (measured faster on one machine: BENCHMARKS.md), or a cluster."""
+    if scheduler:
+        return ClusterExecutor(scheduler, course, allow_unsandboxed=allow_unsandboxed)
     per_job = limits.notebook_budget
-    workers = workers or default_workers()
-    pool = WorkerPool(
-        workers,
+    return WorkerPool(
+        workers or default_workers(),
         course.grading_dir / "logs",
         # the kernels' limits may last up to MAX_STRETCH times longer on a busy machine
         # (kernel/clock.py); this outer bound only catches a worker that hangs itself
         deadline=lambda job: MAX_STRETCH * (per_job * len(job.sources) + GRACE_SECONDS),
     )
-    progress = GradingProgress(len(jobs), "Corrigiendo", enabled=show_progress, workers=workers)
+
+
+def _run(gradebook, plans, jobs, executor, show_progress) -> list[SubmissionResult]:
+    by_assignment = {plan.assignment: plan for plan in plans}
+    on_cluster = isinstance(executor, ClusterExecutor)
+    slots = executor.slots() if on_cluster else executor.size
+    progress = GradingProgress(len(jobs), "Corrigiendo", enabled=show_progress, workers=slots)
     graded = []
     try:
-        for outcome in pool.outcomes(jobs):
+        for outcome in executor.outcomes(jobs):
             plan = by_assignment[outcome.job.assignment]
             result = _result_of(outcome, plan)
             _record(gradebook, plan, result)
             graded.append(result)
-            progress.advance(_line(result), seconds=result.seconds)  # measured: for the ETA
+            line = _line(result)
+            if on_cluster:
+                line += f" · {executor.workers()} trabajadores conectados"
+            progress.advance(line, seconds=result.seconds)  # measured: for the ETA
     finally:
         progress.close()
     return graded

@@ -1,8 +1,10 @@
 """One grading job: what the main process hands a worker for one student's assignment.
 
 The main process builds it (`grade.py`), the pool sends it as one JSON line (`pool.py`), the
-worker reads it back (`worker.py`). Its fields are everything the worker needs besides the course
-folder: the gradebook's copy of the source cells, the limits, the grader to call.
+worker reads it back (`worker.py`) and packs it with the submission's files into a
+self-contained `GradingTask` (`task.py`); for a Dask cluster the main process packs it
+(`cluster.py`). Its fields are what grading needs besides the files: the gradebook's copy of the
+source cells and kernelspecs, the limits, the grader to call.
 """
 
 from __future__ import annotations
@@ -37,12 +39,13 @@ class GradingJob:
     student: str
     fingerprint: str
     result_path: str  # where the worker saves the SubmissionResult
-    db_url: str  # a read-only snapshot of the gradebook, for nbgrader's sanitizers
+    db_url: str  # unused since workers build their own gradebook (kept: old job lines load)
     sources: list[dict]  # SourceNotebook.to_json() of every notebook of the assignment
     limits: dict  # Limits fields
     scratch: str  # per-assignment folder for kernel pidfiles and sockets
     notebook_grader: str = DEFAULT_NOTEBOOK_GRADER
     problems: list[dict] = field(default_factory=list)  # collect's problems for this student
+    kernelspecs: dict = field(default_factory=dict)  # notebook -> the gradebook's kernelspec JSON
 
     @property
     def uses_default_grader(self) -> bool:

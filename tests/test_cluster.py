@@ -1,0 +1,132 @@
+"""`autograder grade --scheduler`: a Dask LocalCluster on 127.0.0.1 grades like the local pool.
+
+Two process workers, one kernel slot each, the tiny assignment, three students: the same
+per-test points as local grading, nothing lost when a worker is killed mid-task, a clear refusal
+when a worker runs other code, a one-line error and exit 2 when the scheduler is unreachable.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import threading
+import time
+
+import pytest
+
+from autograder.api import grade
+from autograder.batch import cluster as cluster_module
+from autograder.course import AutograderError
+from autograder.results import SubmissionResult
+
+distributed = pytest.importorskip("distributed")
+pytestmark = pytest.mark.slow  # each test runs Python kernels on two Dask workers
+
+ASSIGNMENT = "tiny"
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    import dask
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 2}):
+        local = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+            dashboard_address=None, resources={"kernels": 1}, silence_logs=40,
+        )
+    yield local
+    local.close()
+
+
+def small_class(k, slow: str = "") -> None:
+    k.submit("ana", k.complete())
+    k.submit("bea", k.complete(mul=slow + "def mul(a, b):\n    return a + b"))  # test_mul fails
+    k.submit("carlos", k.notebook())  # nothing answered
+
+
+def test_cluster_gives_the_points_of_local_grading(tiny_class, cluster, tmp_path):
+    small_class(tiny_class)
+    local_copy = tmp_path / "local"
+    shutil.copytree(tiny_class.course, local_copy)
+
+    grade(local_copy, workers=2, show_progress=False)
+    summary = grade(tiny_class.course, scheduler=cluster.scheduler_address, show_progress=False)
+
+    from conftest import gradebook_points
+
+    on_cluster, local = tiny_class.points(), gradebook_points(local_copy, ASSIGNMENT)
+    assert on_cluster == local
+    assert on_cluster["ana"]["test_mul"] == 2 and on_cluster["bea"]["test_mul"] == 0
+    assert len(summary.graded) == 3
+    # what a local worker leaves behind is there too: the executed notebook, the result file
+    executed = tiny_class.course / "autograded" / "bea" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    assert '"outputs"' in executed.read_text()
+    result = SubmissionResult.load(tiny_class.course / "grading" / ASSIGNMENT / "results" /
+                                   "bea.json")
+    assert result.points == local["bea"]["test_add"] + local["bea"]["test_add_hidden"]
+    # resumable as today: a second run grades nothing
+    again = grade(tiny_class.course, scheduler=cluster.scheduler_address, show_progress=False)
+    assert not again.graded and again.skipped == 3
+
+
+def test_a_worker_killed_mid_batch_loses_nothing(tiny_class, cluster):
+    small_class(tiny_class, slow="import time\ntime.sleep(4)\n")
+    client = distributed.Client(cluster.scheduler_address, set_as_default=False)
+    pids = client.run(os.getpid)
+    killed = []
+
+    def kill_a_busy_worker():
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not killed:
+            for address, keys in client.processing().items():
+                if any("/bea-" in str(key) for key in keys):
+                    time.sleep(2)  # well inside the slow notebook
+                    os.kill(pids[address], signal.SIGKILL)
+                    killed.append(address)
+                    return
+            time.sleep(0.2)
+
+    killer = threading.Thread(target=kill_a_busy_worker, daemon=True)
+    killer.start()
+    try:
+        summary = grade(tiny_class.course, scheduler=cluster.scheduler_address,
+                        show_progress=False)
+    finally:
+        killer.join(timeout=5)
+        client.close()
+    assert killed, "no worker was busy with the slow submission"
+    points = tiny_class.points()
+    assert set(points) == {"ana", "bea", "carlos"}
+    assert points["bea"] == {"test_add": 1, "test_add_hidden": 2, "test_mul": 0, "answer": None}
+    assert points["ana"]["test_mul"] == 2
+    assert not [p for r in summary.graded for p in r.all_problems if p.code == "grading_error"]
+    cluster.wait_for_workers(2, timeout=60)  # the nanny restarts the killed worker
+
+
+def test_a_worker_with_other_code_is_refused(tiny_class, cluster, monkeypatch):
+    tiny_class.submit("ana", tiny_class.complete())
+    real = cluster_module.code_identity()
+    monkeypatch.setattr(cluster_module, "code_identity",
+                        lambda: {"version": "9.9.9", "references": "000000000000"})
+    with pytest.raises(AutograderError) as refused:
+        grade(tiny_class.course, scheduler=cluster.scheduler_address, show_progress=False)
+    message = str(refused.value)
+    assert "9.9.9" in message and real["version"] in message and real["references"] in message
+    assert "\n" not in message
+    assert not tiny_class.points()  # nothing recorded
+
+
+def test_an_unreachable_scheduler_is_one_line_and_exit_2(tiny_class, monkeypatch):
+    tiny_class.submit("ana", tiny_class.complete())
+    with socket.socket() as probe:  # a free port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("AUTOGRADER_SCHEDULER_TIMEOUT", "3")
+    monkeypatch.setenv("AUTOGRADER_SCHEDULER", f"tcp://127.0.0.1:{port}")
+    completed = tiny_class.cli("grade", "--no-progress", timeout=120)
+    assert completed.returncode == 2
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot reach the Dask scheduler" in lines[0], completed.stderr
+    assert not tiny_class.points()
