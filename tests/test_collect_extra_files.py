@@ -11,8 +11,7 @@ import zipfile
 import nbformat
 
 from autograder.api import collect
-from autograder.batch.worker import prepare_workdir
-from autograder.course import Course
+from autograder.batch.task import extra_files as files_for_the_kernel
 from autograder.intake import extra_files
 
 ASSIGNMENT = "tiny"
@@ -49,8 +48,9 @@ def test_extra_files_travel_with_the_notebook_and_reach_the_kernels_folder(tiny_
     assert (submitted / "bruno" / ASSIGNMENT / "utils.py").read_bytes() == b"y = 2\n"
     assert (submitted / "bruno" / ASSIGNMENT / "timestamp.txt").read_text() != "hoy"
 
-    workdir = prepare_workdir(Course.open(tiny_class.course), ASSIGNMENT, "ana")
-    assert (workdir / "numpy.py").is_file() and (workdir / "datos" / "pesos.csv").is_file()
+    # what a grading task carries into the kernel's folder (batch/task.build_task)
+    shipped = [name for name, _ in files_for_the_kernel(submitted / "ana" / ASSIGNMENT)]
+    assert {"numpy.py", "datos/pesos.csv"} <= set(shipped)
 
 
 def test_a_later_submission_replaces_the_earlier_files_and_big_files_are_reported(

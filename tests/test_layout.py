@@ -26,7 +26,7 @@ from autograder.batch.job import (
     canonical_grader,
 )
 from autograder.batch.state import settings_of
-from autograder.batch.worker import load_grader
+from autograder.batch.task import load_grader
 from autograder.notebook.limits import Limits
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -162,7 +162,7 @@ def run_task(task: GradingTask, workspace: Workspace | None = None) -> TaskOutpu
 
 
 def _run(task: GradingTask, workspace: Workspace, started: float) -> TaskOutput:
-    grade_notebook = _load_grader(task.notebook_grader)
+    grade_notebook = load_grader(task.notebook_grader)
     limits = Limits(**task.limits)
     config = Config(task.config)
     workdir = workspace.workdir
@@ -209,7 +209,8 @@ def _run(task: GradingTask, workspace: Workspace, started: float) -> TaskOutput:
     return TaskOutput(result.to_json(), autograded)
 
 
-def _load_grader(dotted: str):
+def load_grader(dotted: str):
+    """`package.module:function` (current or legacy name of the default grader) -> the function."""
     module_name, _, function_name = canonical_grader(dotted).partition(":")
     return getattr(importlib.import_module(module_name), function_name or "grade_notebook")
 
