@@ -57,7 +57,8 @@ def test_real_assignment_end_to_end(real_course, tmp_path, run_autograder):
     checked = run_autograder("check", f"{ASSIGNMENT}.ipynb", cwd=alone)
     assert checked.returncode == 1, checked.stderr
     assert "✗ test_autoencoder_shapes" in checked.stdout
-    assert "· test_autoencoder_latent_size" in checked.stdout
+    assert "✗ test_autoencoder_latent_size" in checked.stdout  # every test cell has visible tests
+    assert "· " not in checked.stdout
     assert "Pruebas visibles superadas: 0 de" in checked.stdout
 
 

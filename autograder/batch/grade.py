@@ -32,8 +32,8 @@ from autograder.course import AutograderError, Course
 from autograder.intake.manifest import Manifest
 from autograder.kernel import sandbox
 from autograder.kernel.clock import MAX_STRETCH
-from autograder.notebook.grader import zero_cells
 from autograder.notebook.limits import Limits
+from autograder.notebook.scoring import zero_cells
 from autograder.notebook.source import SourceNotebook, read_sources_in_order
 from autograder.results import MANUAL, NotebookResult, Problem, SubmissionResult
 

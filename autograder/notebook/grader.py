@@ -58,17 +58,11 @@ from autograder.notebook import explain
 from autograder.notebook.grading_execute import GradingExecute, mark_timeouts
 from autograder.notebook.limits import Limits
 from autograder.notebook.notebook_file import cell_grade_id, parse_notebook
+from autograder.notebook.scoring import score, zero_cells
 from autograder.notebook.source import SourceNotebook
 from autograder.notebook.suspicious import suspicious_code
 from autograder.notebook.tampering import repair_cells
-from autograder.notebook.verdicts import judge_cell, reported_properties
 from autograder.results import (
-    FAILED,
-    MANUAL,
-    NOT_RUN,
-    PARTIAL,
-    PASSED,
-    CellResult,
     NotebookResult,
     Problem,
     write_text_atomically,
@@ -105,7 +99,7 @@ def grade_notebook(task: NotebookTask) -> NotebookResult:
     else:
         ran = _execute(nb, task, result.problems)
         nb = _finish(nb, task)
-        result.cells, result.comments = _score(nb, task, ran, result.problems)
+        result.cells, result.comments = score(nb, task, ran, result.problems)
         explain.explain_cells(nb, result.cells)  # verdicts in place of raw observations
     write_text_atomically(Path(task.output_path), nbformat.writes(nb))
     result.seconds = round(time.monotonic() - started, 2)
@@ -258,99 +252,3 @@ def _finish(nb: NotebookNode, task: NotebookTask) -> NotebookNode:
     for step in (IgnorePattern, ClearMetadataPreprocessor, LimitOutput):
         nb, resources = step(config=task.config)(nb, resources)
     return nb
-
-
-# Scoring -------------------------------------------------------------------------------------
-
-def _score(nb, task, run: Run, problems: list[Problem]):
-    cells, comments = [], {}
-    for index, cell in enumerate(nb.cells):
-        grade_id = cell_grade_id(cell) or ""
-        if utils.is_solution(cell) or utils.is_task(cell):
-            unchanged = cell.metadata.nbgrader.get("checksum") == utils.compute_checksum(cell)
-            comments[grade_id] = "No response." if unchanged and not utils.is_task(cell) else None
-        if not utils.is_grade(cell):
-            continue
-        points, max_points = utils.determine_grade(cell)
-        cells.append(_cell_result(cell, index, grade_id, points, max_points, task, run))
-    problems += _execution_problems(nb, task)
-    return cells, comments
-
-
-def _cell_result(cell, index, grade_id, points, max_points, task, run) -> CellResult:
-    stopped = run.stopped_at is not None
-    if cell.cell_type == "code" and not utils.is_solution(cell) and stopped:
-        if index > run.stopped_at:
-            return CellResult(grade_id, max_points, 0.0, NOT_RUN,
-                              messages.NOT_RUN.format(reason="el cuaderno se detuvo antes"))
-        if index == run.stopped_at and not _error_output(cell):
-            return CellResult(grade_id, max_points, 0.0, FAILED, messages.plain(run.reason))
-    if points is None:
-        return CellResult(grade_id, max_points, None, MANUAL)
-    reported = _reported(cell, grade_id, task)
-    if reported:  # hidden tests judged here, from their payloads, whatever the cell's errors say
-        verdict = judge_cell(cell, reported)
-        if verdict.passed:
-            return CellResult(grade_id, max_points, max_points, PASSED)
-        return CellResult(grade_id, max_points, 0.0, FAILED,
-                          messages.plain(" ".join(verdict.failures), 1500))
-    if utils.is_solution(cell) and points == 0:  # an answer cell left as it was released
-        return CellResult(grade_id, max_points, 0.0, FAILED, messages.NO_ANSWER)
-    if points >= max_points:
-        return CellResult(grade_id, max_points, points, PASSED)
-    message = _failure_message(cell, task)
-    return CellResult(grade_id, max_points, points, PARTIAL if points > 0 else FAILED, message)
-
-
-def _reported(cell, grade_id, task) -> list[str]:
-    """Properties the gradebook's version of this test cell reports (not the submission's)."""
-    if cell.cell_type != "code" or utils.is_solution(cell):
-        return []
-    source = task.source.cell(grade_id)
-    return reported_properties(source.source) if source is not None else []
-
-
-def _error_output(cell) -> bool:
-    return any(output.output_type == "error" for output in cell.get("outputs", []))
-
-
-def _failure_message(cell, task) -> str:
-    """Name and message of the error only: a traceback could quote hidden test lines."""
-    outputs = cell.get("outputs", [])
-    errors = [output for output in outputs if output.output_type == "error"]
-    if any(output.ename == "CellTimeoutError" for output in errors):
-        return messages.TIMEOUT.format(seconds=task.limits.cell_timeout)
-    if errors:
-        error = errors[-1]
-        text = f"{error.ename}: {error.evalue or messages.ERROR_HINTS.get(error.ename, '')}"
-        text = text.rstrip(": ")
-        if error.ename == "MemoryError" and task.limits.max_memory_mb:
-            text += messages.MEMORY_HINT.format(limit_mb=task.limits.max_memory_mb)
-        return messages.plain(text)
-    stderr = [o.text for o in outputs if o.output_type == "stream" and o.name == "stderr"]
-    if stderr:
-        return messages.STDERR.format(text=messages.plain("".join(stderr), 300))
-    return ""
-
-
-def _execution_problems(nb: NotebookNode, task: NotebookTask) -> list[Problem]:
-    """Cells anywhere in the notebook that hit the per-cell timeout or the memory limit."""
-    problems = []
-    for cell in nb.cells:
-        names = {o.ename for o in cell.get("outputs", []) if o.output_type == "error"}
-        grade_id, limits = cell_grade_id(cell) or "", task.limits
-        if "CellTimeoutError" in names:
-            problems.append(messages.cell_timeout(task.notebook, grade_id, limits.cell_timeout))
-        elif "MemoryError" in names and limits.max_memory_mb:
-            problems.append(
-                messages.memory_exhausted(task.notebook, grade_id, limits.max_memory_mb))
-    return problems
-
-
-def zero_cells(source: SourceNotebook) -> list[CellResult]:
-    """Every graded cell at zero, for a notebook that could not be run at all."""
-    reason = messages.NOT_RUN.format(reason="el cuaderno no se pudo ejecutar")
-    return [
-        CellResult(cell.grade_id, cell.points or 0.0, 0.0, NOT_RUN, reason)
-        for cell in source.graded_cells
-    ]
