@@ -87,15 +87,15 @@ def check(notebook: str | os.PathLike, *, timeout: int = 300) -> CheckResult:
 
 def _read(path: Path) -> nbformat.NotebookNode:
     if not path.is_file():
-        raise AutograderError(f"{path} not found")
+        raise AutograderError(f"no existe el archivo {path}")
     try:
         json.loads(path.read_text(encoding="utf-8"))
         return nbformat.read(path, as_version=4)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise AutograderError(f"{path} is not valid JSON ({error}): open it in Jupyter and save it "
-                              "again") from None
+        raise AutograderError(f"{path} no es un JSON válido ({error}): ábrelo en Jupyter y "
+                              "guárdalo de nuevo") from None
     except Exception as error:
-        raise AutograderError(f"{path} is not a Jupyter notebook ({error})") from None
+        raise AutograderError(f"{path} no es un cuaderno de Jupyter ({error})") from None
 
 
 def _judge(cell, executed: bool) -> CheckedCell:

@@ -48,8 +48,8 @@ class Course:
         config_file = root / "nbgrader_config.py"
         if not config_file.is_file():
             raise AutograderError(
-                f"{root} is not a course folder: nbgrader_config.py not found there "
-                "(use --course-dir)"
+                f"{root} no es la carpeta de un curso: no tiene nbgrader_config.py "
+                "(indícala con --course-dir)"
             )
         config = PyFileConfigLoader(config_file.name, path=str(root)).load_config()
         config.CourseDirectory.root = str(root)
@@ -123,5 +123,5 @@ class Course:
 
     def require_assignment(self, assignment: str) -> None:
         if assignment not in self.source_assignments():
-            known = ", ".join(self.source_assignments()) or "none"
-            raise AutograderError(f"unknown assignment {assignment!r} (known: {known})")
+            known = ", ".join(self.source_assignments()) or "ninguna"
+            raise AutograderError(f"tarea desconocida: {assignment!r} (hay: {known})")

@@ -74,7 +74,8 @@ def demo(
     """Run the pipeline on a demo class in `out` (recreated); return the outputs' paths."""
     source, out = Path(course_dir).resolve(), Path(out).resolve()
     if not (source / "nbgrader_config.py").is_file():
-        raise AutograderError(f"{source} is not a course folder (no nbgrader_config.py)")
+        raise AutograderError(
+            f"{source} no es la carpeta de un curso (no tiene nbgrader_config.py)")
     _fresh_folder(out)
     shutil.copytree(source / "exercises", out / "exercises")
     shutil.copy(source / "nbgrader_config.py", out / "nbgrader_config.py")
@@ -125,7 +126,8 @@ def demo(
 def _fresh_folder(out: Path) -> None:
     if out.exists():
         if not (out / MARKER).is_file():
-            raise AutograderError(f"{out} exists and is not a demo folder: choose another --out")
+            raise AutograderError(
+                f"{out} ya existe y no es una carpeta de demostración: elige otro --out")
         shutil.rmtree(out)
     out.mkdir(parents=True)
     (out / MARKER).write_text("made by `autograder demo`; deleted by the next one\n")

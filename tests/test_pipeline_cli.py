@@ -37,12 +37,12 @@ def test_each_verb_help_shows_real_examples(verb, capsys):
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["grade", "--course-dir", "{tmp}"], "not a course folder"),
-        (["release", "no-existe", "--course-dir", "{course}"], "unknown assignment"),
-        (["grade", "tiny", "--course-dir", "{course}", "--workers", "2"], "no submissions"),
+        (["grade", "--course-dir", "{tmp}"], "no es la carpeta de un curso"),
+        (["release", "no-existe", "--course-dir", "{course}"], "tarea desconocida"),
+        (["grade", "tiny", "--course-dir", "{course}", "--workers", "2"], "no hay entregas"),
         (["feedback", "--course-dir", "{course}"], "no hay entregas corregidas"),
-        (["collect", "{tmp}/nada.zip", "-a", "tiny", "--course-dir", "{course}"], "does not exist"),
-        (["check", "{tmp}/nada.ipynb"], "not found"),
+        (["collect", "{tmp}/nada.zip", "-a", "tiny", "--course-dir", "{course}"], "no existe"),
+        (["check", "{tmp}/nada.ipynb"], "no existe el archivo"),
     ],
 )
 def test_bad_input_is_one_line_and_status_2(arguments, message, tiny_course, tmp_path, capsys):

@@ -179,4 +179,4 @@ def test_collect_cli_reports_problems_and_bad_input_exits_2(tiny_class, tmp_path
 
     unknown = tiny_class.cli("collect", str(archive), "-a", "no-existe")
     assert unknown.returncode == 2
-    assert unknown.stderr.strip().count("\n") == 0 and "unknown assignment" in unknown.stderr
+    assert unknown.stderr.strip().count("\n") == 0 and "tarea desconocida" in unknown.stderr

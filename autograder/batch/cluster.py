@@ -75,12 +75,12 @@ def refusal(worker: str, found: dict, expected: dict, allow_unsandboxed: bool) -
     """Why this worker must not grade for this client (None: it may)."""
     if (found["version"], found["references"]) != (expected["version"],
                                                     expected["references"]):
-        return (f"worker {worker} runs autograder {found['version']} (references "
-                f"{found['references']}) but this client runs {expected['version']} (references "
-                f"{expected['references']}): install the same version on every worker")
+        return (f"el trabajador {worker} tiene autograder {found['version']} (referencias "
+                f"{found['references']}) y este cliente {expected['version']} (referencias "
+                f"{expected['references']}): instala la misma versión en todos los trabajadores")
     if not found["bwrap"] and not allow_unsandboxed:
-        return (f"worker {worker} has no bubblewrap (bwrap): install it there, or pass "
-                "--allow-unsandboxed to grade without the sandbox on purpose")
+        return (f"el trabajador {worker} no tiene bubblewrap (bwrap): instálalo allí, o pasa "
+                "--allow-unsandboxed para corregir sin aislamiento a sabiendas")
     return None
 
 
@@ -126,7 +126,8 @@ def connect(address: str):
         return Client(address, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as error:
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise AutograderError(f"cannot reach the Dask scheduler at {address}: {detail}") from None
+        raise AutograderError(
+            f"no se puede conectar con el planificador de Dask en {address}: {detail}") from None
 
 
 class ClusterExecutor:
@@ -145,8 +146,8 @@ class ClusterExecutor:
         try:
             self.client.wait_for_workers(1, timeout=timeout)
         except TimeoutError:
-            raise AutograderError(f"no Dask worker joined {self.address} within {timeout:g} s") \
-                from None
+            raise AutograderError(
+                f"ningún trabajador de Dask se unió a {self.address} en {timeout:g} s") from None
         for worker, found in self.client.run(worker_identity).items():
             reason = refusal(worker, found, self.expected, self.allow_unsandboxed)
             if reason:
@@ -154,8 +155,8 @@ class ClusterExecutor:
         slots = self.slots()
         if not slots:
             raise AutograderError(
-                f"no worker of {self.address} declares the `{RESOURCE}` resource: start them "
-                f"with `dask worker {self.address} --nthreads 1 --resources {RESOURCE}=1`")
+                f"ningún trabajador de {self.address} declara el recurso `{RESOURCE}`: arráncalos "
+                f"con `dask worker {self.address} --nthreads 1 --resources {RESOURCE}=1`")
         return slots
 
     def slots(self) -> int:
@@ -204,8 +205,9 @@ class ClusterExecutor:
             raise AutograderError(self._lost(error)) from None
 
     def _lost(self, error) -> str:
-        return (f"lost the Dask scheduler at {self.address} ({type(error).__name__}); what was "
-                "recorded is kept: run again to resume")
+        return (f"se perdió la conexión con el planificador de Dask en {self.address} "
+                f"({type(error).__name__}); lo ya registrado se conserva: vuelve a ejecutar para "
+                "continuar")
 
     def _outcome(self, job: GradingJob, future) -> Outcome:
         from distributed.scheduler import KilledWorker

@@ -137,8 +137,8 @@ def _assignments(course: Course, requested: list[str] | None) -> list[str]:
         assignment for assignment in course.source_assignments() if _submitters(course, assignment)
     ]
     if not found:
-        raise AutograderError(f"no submissions under {course.submitted_dir}: "
-                              "run `autograder collect` first")
+        raise AutograderError(f"no hay entregas en {course.submitted_dir}: "
+                              "ejecuta antes `autograder collect`")
     return found
 
 
@@ -161,12 +161,12 @@ def _plan(course, assignment, students, force, retry_errors, notebook_grader) ->
     everyone = _submitters(course, assignment)
     if not everyone:
         raise AutograderError(
-            f"no submissions of {assignment} under {course.submitted_dir}: "
-            "run `autograder collect` first"
+            f"no hay entregas de {assignment} en {course.submitted_dir}: "
+            "ejecuta antes `autograder collect`"
         )
     unknown = sorted(set(students or []) - set(everyone))
     if unknown:
-        raise AutograderError(f"no submission of {assignment} from: {', '.join(unknown)}")
+        raise AutograderError(f"no hay entrega de {assignment} de: {', '.join(unknown)}")
     with Gradebook(course.db_url, course.course_id) as gradebook:
         for student in students or everyone:
             submitted = course.submitted_dir / student / assignment
@@ -241,7 +241,7 @@ def _exclusive(course: Course):
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise AutograderError(
-                f"another `autograder grade` is running on {course.root}"
+                f"ya hay otro `autograder grade` en marcha en {course.root}"
             ) from None
         yield
 

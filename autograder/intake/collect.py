@@ -140,14 +140,14 @@ def _read_source(source: Path, problems: list[Problem]) -> list[Folder]:
         try:
             archive = zipfile.ZipFile(source)
         except zipfile.BadZipFile:
-            raise AutograderError(f"{source} is not a zip file") from None
+            raise AutograderError(f"{source} no es un archivo zip") from None
         folders = _folders_from_zip(archive, problems)
     elif source.is_dir():
         folders = _folders_from_dir(source, problems)
     else:
-        raise AutograderError(f"{source} does not exist")
+        raise AutograderError(f"no existe {source}")
     if not folders:
-        raise AutograderError(f"no student folders found in {source}")
+        raise AutograderError(f"no hay carpetas de estudiantes en {source}")
     return folders
 
 

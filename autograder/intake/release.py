@@ -33,7 +33,7 @@ def release(
     course = Course.open(course_dir)
     assignments = list(assignments or course.source_assignments())
     if not assignments:
-        raise AutograderError(f"no assignments with notebooks under {course.source_dir}")
+        raise AutograderError(f"no hay tareas con cuadernos en {course.source_dir}")
     for assignment in assignments:
         course.require_assignment(assignment)
     api = NbGraderAPI(CourseDirectory(config=course.config), config=course.config)
@@ -43,7 +43,7 @@ def release(
         if not outcome["success"]:
             last = (outcome.get("error") or outcome.get("log") or "").strip().splitlines()
             raise AutograderError(
-                f"nbgrader generate_assignment {assignment} failed: {last[-1] if last else '?'}"
+                f"falló nbgrader generate_assignment {assignment}: {last[-1] if last else '?'}"
             )
         folder = course.release_dir / assignment
         _add_student_checker(folder)

@@ -93,8 +93,8 @@ def read_source_notebooks(db_url: str, assignment: str) -> list[SourceNotebook]:
             stored = gradebook.find_assignment(assignment)
         except MissingEntry:
             raise AutograderError(
-                f"assignment {assignment!r} is not in the gradebook: "
-                f"run `autograder release {assignment}` first"
+                f"la tarea {assignment!r} no está en el libro de notas: "
+                f"ejecuta antes `autograder release {assignment}`"
             ) from None
         return [_read_notebook(assignment, nb) for nb in stored.notebooks]
 

@@ -89,7 +89,7 @@ def load_class(course: Course, assignments: list[str] | None = None) -> ClassRes
         known = [a.name for a in gradebook.assignments]
         for name in assignments or []:
             if name not in known:
-                raise AutograderError(f"assignment {name!r} is not in the gradebook")
+                raise AutograderError(f"la tarea {name!r} no está en el libro de notas")
         chosen = [name for name in sorted(known) if not assignments or name in assignments]
         students = {
             s.id: {"first_name": s.first_name or "", "last_name": s.last_name or "",
