@@ -128,5 +128,6 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_2(tiny_class, monkeypatch
     completed = tiny_class.cli("grade", "--no-progress", timeout=120)
     assert completed.returncode == 2
     lines = completed.stderr.strip().splitlines()
-    assert len(lines) == 1 and "no se puede conectar con el planificador de Dask" in lines[0], completed.stderr
+    assert len(lines) == 1, completed.stderr
+    assert "no se puede conectar con el planificador de Dask" in lines[0]
     assert not tiny_class.points()

@@ -552,6 +552,19 @@ def claims_02(r: dict[str, float], mode: str) -> list[str]:
         "el autoencoder gana en cercanía a los datos": (
             r["nearest_distance_ae"] < r["nearest_distance_vae"]
         ),
+        # k = 16: on MNIST the VAE's samples are nearer real digits and confidence ties; on
+        # digits (fast mode) the autoencoder still wins, as the prose says.
+        "con k = 16 y MNIST el VAE queda más cerca de los datos": (
+            (r["nearest_distance_vae_k16"] < 0.95 * r["nearest_distance_ae_k16"])
+            == (mode == "class")
+        ),
+        "con k = 16 y MNIST la confianza empata": (
+            mode == "fast" or abs(r["confidence_vae_k16"] - r["confidence_ae_k16"]) < 0.02
+        ),
+        "con MNIST la ventaja del autoencoder en confianza baja al subir k": mode == "fast" or (
+            r["confidence_ae_k16"] - r["confidence_vae_k16"]
+            < r["confidence_ae"] - r["confidence_vae"]
+        ),
         "con MNIST el autoencoder queda más cerca que las imágenes de prueba": (
             mode == "fast" or r["nearest_distance_ae"] < r["nearest_distance_test"]
         ),
