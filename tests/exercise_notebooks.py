@@ -86,12 +86,18 @@ def is_definition_cell(source: str) -> bool:
     )
 
 
-def run_in_process(notebook, skip_tests=frozenset()) -> dict[str, str | None]:
-    """Execute setup, data and definition cells, then each test cell, in one namespace.
+HIDDEN_REGION = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 
-    Returns grade_id -> None when the test cell passes, else the error it raised: the same
-    verdict nbgrader would record (an error in a test cell scores 0). Training cells are not
-    run, so tests of trained models must be in `skip_tests`.
+
+def run_in_process(notebook, skip_tests=frozenset()) -> dict[str, str | None]:
+    """Execute setup, data and definition cells, then the hidden tests of each test cell, in one
+    namespace.
+
+    Returns grade_id -> None when the hidden tests pass, else the error they raised. Only the
+    hidden region runs: it alone decides a test cell's points (the grader judges its
+    observations, whatever the visible asserts say), and test_visible_checks.py runs the
+    visible ones. Training cells are not run, so tests of trained models must be in
+    `skip_tests`.
     """
     os.environ["AUTOENCODERS_COURSE_FAST"] = "1"  # bundled digits: never download in tests
     namespace: dict = {"__name__": "__main__"}
@@ -104,8 +110,10 @@ def run_in_process(notebook, skip_tests=frozenset()) -> dict[str, str | None]:
         if metadata.get("grade"):
             if grade_id in skip_tests:
                 continue
+            hidden = HIDDEN_REGION.search(current.source)
+            assert hidden, f"{grade_id} has no hidden tests"
             try:
-                exec(compile(current.source, grade_id, "exec"), namespace)
+                exec(compile(hidden.group(1), grade_id, "exec"), namespace)
                 results[grade_id] = None
             except Exception as error:  # noqa: BLE001 - any error fails the test cell
                 results[grade_id] = f"{type(error).__name__}: {error}"

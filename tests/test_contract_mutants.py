@@ -1,6 +1,7 @@
 """The contract checks, tested as scikit-learn tests check_estimator: with broken implementations.
 
-Each source notebook's test cells run in process against the reference answers (all pass),
+The hidden tests of each source notebook's test cells (what decides the points; the visible ones
+are test_visible_checks.py's) run in process against the reference answers (all pass),
 against every mutant (exactly the cells the mutant breaks fail) and against alternative-correct
 implementations written in other styles (all pass). Cells that test trained models are left to
 the nbgrader end-to-end tests, since training is what makes them slow.
