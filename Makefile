@@ -46,9 +46,9 @@ demo: $(STAMP)
 	$(PY) -m solutions demo --out results
 	$(PY) -m autograder.cli demo --out demo-class
 
-## test: the whole test suite
+## test: the whole test suite, on two processes (pytest-xdist; a test file stays on one)
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 ## slides: render course/slides.md to course/build/slides.html and slides.pdf with marp-cli
 ##         (needs Node.js for npx; the PDF also needs Chromium or Chrome)

@@ -166,7 +166,10 @@ def probe_trained_autoencoder(model, x_train, x_test):
             "baseline": _mean_image_mse(x_train, x_test)}
 
 
-def judge_trained_autoencoder(observed, expected, max_fraction=0.75):
+# 0.9, not less: the check asks whether the model was trained on x -> x, not how well. With the
+# grading epochs the reference reaches 0.65; a tanh-squashed code (an autoencoder_composition
+# mistake, already penalised there) reaches 0.85 and must not lose these points too.
+def judge_trained_autoencoder(observed, expected, max_fraction=0.9):
     mse, baseline = observed["mse"], observed["baseline"]
     if mse <= max_fraction * baseline:
         return []
@@ -179,7 +182,7 @@ def judge_trained_autoencoder(observed, expected, max_fraction=0.75):
 
 trained_autoencoder = Property(
     "trained_autoencoder",
-    "el autoencoder entrenado debe reconstruir los datos de prueba mucho mejor que la imagen media",
+    "el autoencoder entrenado debe reconstruir los datos de prueba mejor que la imagen media",
     probe_trained_autoencoder, judge_trained_autoencoder, None,
 )
 
