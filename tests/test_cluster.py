@@ -2,15 +2,19 @@
 
 Two process workers, one kernel slot each, the tiny assignment, three students: the same
 per-test points as local grading, nothing lost when a worker is killed mid-task, a clear refusal
-when a worker runs other code, a one-line error and exit 2 when the scheduler is unreachable.
+when a worker runs other code, a one-line error and exit 2 when the scheduler is unreachable or
+dies mid-run (and the next run resumes), and Ctrl-C stops the kernels running on the workers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -131,3 +135,95 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_2(tiny_class, monkeypatch
     assert len(lines) == 1, completed.stderr
     assert "no se puede conectar con el planificador de Dask" in lines[0]
     assert not tiny_class.points()
+
+
+DOOMED_CLUSTER = """
+import time
+import distributed
+
+if __name__ == "__main__":
+    cluster = distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None, resources={"kernels": 1}, silence_logs=40)
+    print(cluster.scheduler_address, flush=True)
+    time.sleep(600)
+"""
+
+
+def start_grading(k, address: str, **variables: str) -> subprocess.Popen:
+    """`autograder grade` against `address` in a subprocess of its own."""
+    environment = dict(os.environ, AUTOGRADER_SCHEDULER=address, **variables,
+                       PATH=os.pathsep.join([os.path.dirname(sys.executable), os.environ["PATH"]]))
+    return subprocess.Popen(
+        [sys.executable, "-m", "autograder.cli", "grade", "--no-progress", "--course-dir",
+         str(k.course)], env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+
+
+def slow_mul(seconds: int) -> str:
+    return f"import time\ntime.sleep({seconds})\ndef mul(a, b):\n    return a * b"
+
+
+def wait_for(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_losing_the_scheduler_mid_run_is_one_line_and_the_next_run_resumes(tiny_class, cluster):
+    k = tiny_class
+    k.submit("ana", k.complete())
+    for student in ("bea", "carlos"):
+        k.submit(student, k.complete(mul=slow_mul(8)))
+    doomed = subprocess.Popen([sys.executable, "-c", DOOMED_CLUSTER], stdout=subprocess.PIPE,
+                              text=True, start_new_session=True)
+    try:
+        address = doomed.stdout.readline().strip()
+        assert address.startswith("tcp://127.0.0.1:"), address
+        grading = start_grading(k, address, AUTOGRADER_SCHEDULER_TIMEOUT="5")  # reconnect tries
+        results = k.course / "grading" / ASSIGNMENT / "results"
+        assert wait_for(lambda: len(list(results.glob("*.json"))) >= 1, 120), "nothing graded"
+        os.killpg(doomed.pid, signal.SIGKILL)  # the scheduler and its worker, mid-run
+        _, stderr = grading.communicate(timeout=180)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(doomed.pid, signal.SIGKILL)
+        doomed.wait()
+
+    assert grading.returncode == 2, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "se perdió la conexión con el planificador" in lines[0], stderr
+    before = k.points()
+    assert 1 <= len(before) < 3, before  # what finished is recorded, the rest is not
+    for points in before.values():
+        assert points["test_mul"] == 2 and points["test_add"] == 1, before
+
+    again = grade(k.course, scheduler=cluster.scheduler_address, show_progress=False)
+
+    assert again.skipped == len(before) and len(again.graded) == 3 - len(before)
+    after = k.points()
+    assert set(after) == {"ana", "bea", "carlos"}
+    assert all(p["test_mul"] == 2 and p["test_add_hidden"] == 2 for p in after.values()), after
+
+
+def test_ctrl_c_stops_the_kernels_on_the_workers(tiny_class, cluster):
+    k = tiny_class
+    k.submit("ana", k.complete(mul=slow_mul(120)))
+    client = distributed.Client(cluster.scheduler_address, set_as_default=False)
+    try:
+        grading = start_grading(k, cluster.scheduler_address)
+        running = lambda: sum(client.run(lambda: len(cluster_module._running)).values())  # noqa: E731
+        assert wait_for(lambda: running() == 1, 120), "the slow notebook never started"
+        time.sleep(3)  # inside the cell that sleeps
+        grading.send_signal(signal.SIGINT)
+        _, stderr = grading.communicate(timeout=60)
+        assert grading.returncode == 130, stderr
+        assert "interrumpido" in stderr
+        # the kernel was killed on the worker: the task ends long before its two minutes
+        assert wait_for(lambda: running() == 0 and not any(client.processing().values()), 30)
+    finally:
+        client.close()
+    assert not k.points()  # nothing recorded for the interrupted student

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -121,6 +122,10 @@ def stop_kernels() -> int:
 def connect(address: str):
     from distributed import Client
 
+    # the client's own log lines ("Failed to reconnect ...") would break the one-line error
+    for name in ["distributed", *logging.root.manager.loggerDict]:
+        if name.startswith("distributed"):  # dask's config sets levels on the children too
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     timeout = float(os.environ.get(CONNECT_TIMEOUT_VARIABLE, "20"))
     try:
         return Client(address, timeout=timeout, set_as_default=False)
@@ -160,11 +165,20 @@ class ClusterExecutor:
         return slots
 
     def slots(self) -> int:
-        workers = self.client.scheduler_info(n_workers=-1)["workers"].values()
+        workers = self._scheduler_info().values()
         return int(sum(worker.get("resources", {}).get(RESOURCE, 0) for worker in workers))
 
     def workers(self) -> int:
-        return len(self.client.scheduler_info(n_workers=-1)["workers"])
+        return len(self._scheduler_info())
+
+    def _scheduler_info(self) -> dict:
+        """The connected workers; the run stops here if the scheduler is gone."""
+        if self.client.status not in ("running", "connecting", "newly-created"):
+            raise AutograderError(self._lost(ConnectionError("client " + self.client.status)))
+        info = self.client.scheduler_info(n_workers=-1)
+        if "workers" not in info:  # an empty answer: the connection was lost
+            raise AutograderError(self._lost(ConnectionError("no answer")))
+        return info["workers"]
 
     def outcomes(self, jobs: list[GradingJob]) -> Iterator[Outcome]:
         from distributed import as_completed

@@ -124,7 +124,7 @@ def probe_pretraining(stack_class):
     stack = _build(stack_class)
     calls = []
     with _watch_fit(stack, x, calls):
-        histories = stack.pretrain(x, epochs=20, batch_size=32, verbose=0)
+        histories = stack.pretrain(x, epochs=10, batch_size=16, verbose=0)  # 380 steps per stage
     try:
         histories = list(histories)
     except TypeError:
