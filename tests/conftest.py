@@ -127,15 +127,20 @@ def tiny_source_notebook() -> nbformat.NotebookNode:
     return nb
 
 
+def venv_environment(**variables: str) -> dict[str, str]:
+    """This process's environment with the venv's bin first on PATH (nbgrader runs alembic and
+    jupyter from there), plus `variables`."""
+    path = os.pathsep.join([os.path.dirname(sys.executable), os.environ["PATH"]])
+    return {**os.environ, "PATH": path, **variables}
+
+
 def _run_autograder(*args: str, cwd: Path | None = None, timeout: int = 600):
     """`autograder ARGS...` in a subprocess (venv bin on PATH for nbgrader's alembic)."""
     import subprocess
 
-    environment = dict(os.environ)
-    environment["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), environment["PATH"]])
     return subprocess.run(
         [sys.executable, "-m", "autograder.cli", *args],
-        cwd=cwd, env=environment, capture_output=True, text=True, timeout=timeout,
+        cwd=cwd, env=venv_environment(), capture_output=True, text=True, timeout=timeout,
     )
 
 

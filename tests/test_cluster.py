@@ -19,6 +19,7 @@ import threading
 import time
 
 import pytest
+from conftest import venv_environment
 
 from autograder.api import grade
 from autograder.batch import cluster as cluster_module
@@ -152,12 +153,10 @@ if __name__ == "__main__":
 
 def start_grading(k, address: str, **variables: str) -> subprocess.Popen:
     """`autograder grade` against `address` in a subprocess of its own."""
-    environment = dict(os.environ, AUTOGRADER_SCHEDULER=address, **variables,
-                       PATH=os.pathsep.join([os.path.dirname(sys.executable), os.environ["PATH"]]))
     return subprocess.Popen(
         [sys.executable, "-m", "autograder.cli", "grade", "--no-progress", "--course-dir",
-         str(k.course)], env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True)
+         str(k.course)], env=venv_environment(AUTOGRADER_SCHEDULER=address, **variables),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def slow_mul(seconds: int) -> str:

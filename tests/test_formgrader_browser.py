@@ -23,6 +23,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import venv_environment
 from nbgrader.api import Gradebook
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -82,9 +83,8 @@ def course(tiny_class, tmp_path):
 @pytest.fixture
 def jupyterlab(course):
     port = _free_port()
-    environment = dict(os.environ)
-    environment["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), environment["PATH"]])
-    environment["JUPYTER_CONFIG_DIR"] = str(course / ".jupyter-config")  # no user settings
+    # no user settings: a configuration folder of the course's own
+    environment = venv_environment(JUPYTER_CONFIG_DIR=str(course / ".jupyter-config"))
     log = open(course / "jupyterlab.log", "w")
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import venv_environment
 
 from autograder.api import Limits, feedback, grade
 from autograder.outputs.feedback import page_path
@@ -157,10 +158,8 @@ def test_parallel_sequential_and_plain_nbgrader_give_the_same_points(tiny_class,
 
     grade(copies["sequential"], workers=1, show_progress=False)
     grade(copies["parallel"], workers=3, show_progress=False)
-    environment = dict(os.environ, PATH=os.pathsep.join([os.path.dirname(sys.executable),
-                                                         os.environ["PATH"]]))
     subprocess.run([os.path.join(os.path.dirname(sys.executable), "nbgrader"), "autograde",
-                    ASSIGNMENT], cwd=copies["nbgrader"], env=environment, check=True,
+                    ASSIGNMENT], cwd=copies["nbgrader"], env=venv_environment(), check=True,
                    capture_output=True)
 
     from conftest import gradebook_points
@@ -207,8 +206,7 @@ def test_killing_a_run_midway_then_rerunning_loses_nothing_and_grades_nothing_tw
         [sys.executable, "-m", "autograder.cli", "grade", "--workers", "1", "--no-progress",
          "--course-dir", str(k.course)],
         cwd=k.course, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=dict(os.environ, PATH=os.pathsep.join([os.path.dirname(sys.executable),
-                                                   os.environ["PATH"]])),
+        env=venv_environment(),
     )
     deadline = time.monotonic() + 120
     while len(_state(k.course)) < 2 and time.monotonic() < deadline:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import TinyClass, gradebook_points
+from conftest import TinyClass, gradebook_points, venv_environment
 from nbgrader.api import Gradebook
 
 from autograder.api import collect, export, feedback, grade, report
@@ -318,11 +318,8 @@ def test_the_autograded_notebook_shows_verdicts_and_no_hidden_test(graded, tmp_p
 
 
 def run_nbgrader(*args: str, cwd: Path):
-    import os
     import subprocess
     import sys
 
-    environment = dict(os.environ)
-    environment["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), environment["PATH"]])
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=environment,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd,
+                          env=venv_environment(), capture_output=True, text=True, timeout=300)
