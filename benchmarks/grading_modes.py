@@ -5,7 +5,9 @@
 Runs every source notebook (reference answers, hidden tests included) top to bottom in a fresh
 kernel as nbgrader's autograde does (NBGRADER_EXECUTION set, so the training cells use their
 grading settings), alternating the two versions so that a shared machine's load hits both alike,
-and prints wall seconds per notebook and their ratio. Kernel start-up is included.
+and prints wall seconds per notebook and their ratio. Kernel start-up and shut-down are included:
+the earlier commit's kernel is shut down gracefully, as the grader did then; this tree's the way
+`autograder.notebook.grader.KERNEL_SHUTDOWN` says (the grader's own setting).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from autograder.notebook.grader import KERNEL_SHUTDOWN
+
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = ("01-autoencoder", "02-stacked-autoencoder", "03-vae")
 
@@ -34,9 +38,9 @@ def notebook_at(revision: str | None, assignment: str) -> nbformat.NotebookNode:
     return nbformat.reads(text, as_version=4)
 
 
-def seconds(notebook: nbformat.NotebookNode) -> float:
+def seconds(notebook: nbformat.NotebookNode, shutdown: str) -> float:
     started = time.monotonic()
-    client = NotebookClient(notebook, timeout=600, kernel_name="python3",
+    client = NotebookClient(notebook, timeout=600, kernel_name="python3", shutdown_kernel=shutdown,
                             resources={"metadata": {"path": str(REPO)}})
     client.execute(stderr=subprocess.DEVNULL)
     errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.output_type == "error"]
@@ -58,8 +62,8 @@ def main() -> None:
     for assignment in ASSIGNMENTS:
         before, after = [], []
         for _ in range(args.rounds):
-            before.append(seconds(notebook_at(args.before, assignment)))
-            after.append(seconds(notebook_at(None, assignment)))
+            before.append(seconds(notebook_at(args.before, assignment), "graceful"))
+            after.append(seconds(notebook_at(None, assignment), KERNEL_SHUTDOWN))
         b, a = min(before), min(after)
         print(f"{assignment}: before {b:.1f} s, after {a:.1f} s, ratio {a / b:.2f} "
               f"(load {os.getloadavg()[0]:.1f})", flush=True)
