@@ -2,7 +2,7 @@
 
 All loaders return float32 pixels in [0, 1] with a held-out split. "mnist_subset" is the file the
 course notebooks use, `course/data/mnist_subset.npz` (5,000 + 1,000 real MNIST digits, 28x28),
-read from the repository checkout (a clone or an editable install). MNIST and Fashion-MNIST come
+shipped as package data too (`MNIST_SUBSET_PATH`), so an installed wheel loads it. MNIST and Fashion-MNIST come
 from `keras.datasets` (its cache, or a download when online) or from local files: a folder of
 idx.gz files as published by their authors, or an `.npz` in Keras's layout.
 """
@@ -31,8 +31,9 @@ PATH_VARIABLES = {
 #: Set to 1 to never try a download (tests, exams, air-gapped labs).
 OFFLINE_VARIABLE = "AUTOENCODERS_COURSE_OFFLINE"
 DATASET_NAMES = ("digits", "mnist_subset", "mnist", "fashion_mnist")
-#: The one copy of the bundled MNIST subset, beside the course notebooks that load it.
-MNIST_SUBSET_PATH = Path(__file__).resolve().parents[1] / "course" / "data" / "mnist_subset.npz"
+#: The bundled MNIST subset as package data. In the repository it is a symlink to the one copy,
+#: course/data/mnist_subset.npz, which the notebooks read; a built wheel holds the file itself.
+MNIST_SUBSET_PATH = Path(__file__).resolve().parent / "mnist_subset.npz"
 
 
 class DatasetUnavailableError(RuntimeError):
@@ -71,7 +72,7 @@ def load_dataset(
     """Load a dataset as float32 in [0, 1] with a held-out split.
 
     Args:
-        name: "digits" (scikit-learn, offline), "mnist_subset" (course/data, offline), "mnist" or
+        name: "digits" (scikit-learn, offline), "mnist_subset" (bundled, offline), "mnist" or
             "fashion_mnist"; or the path
             of a local copy (a folder of idx.gz files or an .npz file).
         path: Local copy of MNIST / Fashion-MNIST; overrides the environment variable
@@ -141,8 +142,9 @@ def _load_digits(test_fraction, seed):
 def _load_mnist_subset():
     if not MNIST_SUBSET_PATH.exists():
         raise DatasetUnavailableError(
-            f"the bundled MNIST subset {MNIST_SUBSET_PATH} is missing: it ships with the "
-            "repository (course/data/), so use a clone or an editable install (pip install -e .)"
+            f"the bundled MNIST subset {MNIST_SUBSET_PATH} is missing or a broken link: it ships "
+            "in the package and in the repository (course/data/); reinstall the package, or on "
+            "a clone without symlinks (git config core.symlinks false) use course/data/ directly"
         )
     (x_train, y_train), (x_test, y_test) = _read_npz(MNIST_SUBSET_PATH)
     return _as_unit_float(x_train), y_train, _as_unit_float(x_test), y_test

@@ -1,7 +1,13 @@
 """Dataset loading: bundled digits, local idx.gz folders and .npz files, the offline message."""
 
 import gzip
+import io
+import shutil
 import struct
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +18,8 @@ from solutions.data import (
     load_dataset,
     read_idx,
 )
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def write_idx(path, array, gzipped=True):
@@ -182,7 +190,7 @@ def test_bundled_mnist_subset_loads_offline(offline):
     """The course's 28x28 digits: one file in course/data, read without network or Keras cache."""
     from solutions.data import MNIST_SUBSET_PATH
 
-    assert MNIST_SUBSET_PATH.parts[-3:-1] == ("course", "data")
+    assert MNIST_SUBSET_PATH.resolve() == REPO / "course" / "data" / "mnist_subset.npz"
     assert MNIST_SUBSET_PATH.stat().st_size < 3_000_000  # "a few MB" at most
     data = load_dataset("mnist_subset")
     assert data.name == "mnist_subset" and data.image_shape == (28, 28)
@@ -206,13 +214,38 @@ def test_bundled_mnist_subset_is_the_file_the_notebooks_read():
         raw_test = archive["x_test"]
     data = load_dataset("mnist_subset")
     np.testing.assert_allclose(data.x_test, raw_test.reshape(1000, 784) / 255.0, rtol=1e-6)
-    readme = (MNIST_SUBSET_PATH.parent / "README.md").read_text(encoding="utf-8")
-    assert "CC BY-SA 3.0" in readme and "LeCun" in readme
+    for readme in (REPO / "course" / "data" / "README.md",
+                   MNIST_SUBSET_PATH.with_name("mnist_subset.README.md")):  # the package's copy
+        text = readme.read_text(encoding="utf-8")
+        assert "CC BY-SA 3.0" in text and "LeCun" in text
 
 
 def test_missing_mnist_subset_says_what_to_do(monkeypatch, tmp_path):
     import solutions.data
 
     monkeypatch.setattr(solutions.data, "MNIST_SUBSET_PATH", tmp_path / "absent.npz")
-    with pytest.raises(DatasetUnavailableError, match="clone or an editable install"):
+    with pytest.raises(DatasetUnavailableError, match="reinstall the package"):
         load_dataset("mnist_subset")
+
+
+@pytest.mark.slow
+def test_a_built_wheel_ships_the_mnist_subset_and_its_licence(tmp_path):
+    """Package data, not only a file in the checkout: the wheel holds the bytes the course reads."""
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, source / name)
+    for folder in ("solutions", "autograder", "course/data"):
+        shutil.copytree(REPO / folder, source / folder, symlinks=True,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-index",
+                    "--no-build-isolation", "-w", str(tmp_path / "dist"), str(source)],
+                   check=True, capture_output=True, cwd=tmp_path)
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        bundled = archive.read("solutions/mnist_subset.npz")
+        licence = archive.read("solutions/mnist_subset.README.md").decode("utf-8")
+    assert bundled == (REPO / "course" / "data" / "mnist_subset.npz").read_bytes()
+    assert "CC BY-SA 3.0" in licence and "LeCun" in licence
+    with np.load(io.BytesIO(bundled)) as arrays:
+        assert arrays["x_train"].shape == (5000, 28, 28)
