@@ -15,3 +15,6 @@ c.ClearSolutions.text_stub = "ESCRIBE AQUÍ TU RESPUESTA"
 
 # A training cell may take a while on a slow laptop; a runaway loop must not hold the batch.
 c.Execute.timeout = 300
+# Once the last cell has run every output is in; a graceful shutdown would only wait about 3 s
+# for TensorFlow's teardown in each notebook. (The autograder sets the same for its own runs.)
+c.Execute.shutdown_kernel = "immediate"
