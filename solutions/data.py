@@ -2,9 +2,9 @@
 
 All loaders return float32 pixels in [0, 1] with a held-out split. "mnist_subset" is the file the
 course notebooks use, `course/data/mnist_subset.npz` (5,000 + 1,000 real MNIST digits, 28x28),
-shipped as package data too (`MNIST_SUBSET_PATH`), so an installed wheel loads it. MNIST and Fashion-MNIST come
-from `keras.datasets` (its cache, or a download when online) or from local files: a folder of
-idx.gz files as published by their authors, or an `.npz` in Keras's layout.
+shipped as package data too (`MNIST_SUBSET_PATH`), so an installed wheel loads it. MNIST and
+Fashion-MNIST come from `keras.datasets` (its cache, or a download when online) or from local
+files: a folder of idx.gz files as published by their authors, or an `.npz` in Keras's layout.
 """
 
 from __future__ import annotations
