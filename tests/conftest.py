@@ -134,6 +134,19 @@ def venv_environment(**variables: str) -> dict[str, str]:
     return {**os.environ, "PATH": path, **variables}
 
 
+def wait_for(condition, seconds: float, interval: float = 0.2):
+    """Poll `condition` until it returns something truthy (returned) or `seconds` pass (False)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    return False
+
+
 def _run_autograder(*args: str, cwd: Path | None = None, timeout: int = 600):
     """`autograder ARGS...` in a subprocess (venv bin on PATH for nbgrader's alembic)."""
     import subprocess

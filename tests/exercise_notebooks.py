@@ -124,10 +124,10 @@ def run_in_process(notebook, skip_tests=frozenset()) -> dict[str, str | None]:
 
 def nbgrader(*arguments: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
     """Run an nbgrader command in a course folder, with this interpreter's tools on PATH."""
-    environment = dict(os.environ)
-    environment["PATH"] = os.path.dirname(sys.executable) + os.pathsep + environment["PATH"]
+    from conftest import venv_environment
+
     process = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *arguments], cwd=cwd, env=environment,
+        [sys.executable, "-m", "nbgrader", *arguments], cwd=cwd, env=venv_environment(),
         capture_output=True, text=True,
     )
     if check and process.returncode != 0:

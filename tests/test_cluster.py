@@ -19,7 +19,7 @@ import threading
 import time
 
 import pytest
-from conftest import venv_environment
+from conftest import venv_environment, wait_for
 
 from autograder.api import grade
 from autograder.batch import cluster as cluster_module
@@ -161,15 +161,6 @@ def start_grading(k, address: str, **variables: str) -> subprocess.Popen:
 
 def slow_mul(seconds: int) -> str:
     return f"import time\ntime.sleep({seconds})\ndef mul(a, b):\n    return a * b"
-
-
-def wait_for(condition, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_losing_the_scheduler_mid_run_is_one_line_and_the_next_run_resumes(tiny_class, cluster):

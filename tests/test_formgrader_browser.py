@@ -16,14 +16,13 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 import zipfile
 from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import venv_environment
+from conftest import venv_environment, wait_for
 from nbgrader.api import Gradebook
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -54,13 +53,10 @@ def _free_port() -> int:
 
 
 def _wait_for(predicate, what: str, timeout: float = WAIT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+    value = wait_for(predicate, timeout, interval=0.3)
+    if not value:
+        raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+    return value
 
 
 @pytest.fixture
