@@ -25,7 +25,6 @@ from autograder.batch.job import GradingJob
 from autograder.batch.task import Workspace, build_task, run_task
 from autograder.course import Course
 from autograder.kernel.manager import kernel_pidfile, kill_process_group
-from autograder.notebook.verdicts import prepare_in_background
 from autograder.results import SubmissionResult
 
 
@@ -67,8 +66,6 @@ def main() -> None:
     while (line := jobs.queue.get()) is not None:
         job = GradingJob.from_line(line)
         jobs.current = job
-        if job.uses_default_grader:
-            prepare_in_background(job.sources)
         try:
             grade_submission(job).save(Path(job.result_path))
             reply = {"id": job.id, "ok": True}

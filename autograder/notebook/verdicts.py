@@ -118,8 +118,9 @@ def expected_observation(name: str) -> dict:
 def prepare_in_background(sources: list[dict]) -> None:
     """Compute the reference observations these notebooks' hidden tests need, in a thread.
 
-    A worker calls this when a job arrives, so that importing Keras and running the reference
-    (seconds) overlaps with the student's kernel instead of delaying the verdicts.
+    Every grading task calls this first (local worker or Dask task), so that importing Keras
+    and running the reference (seconds) overlap with the student's kernel instead of delaying
+    the verdicts.
     """
     names = [name for notebook in sources for cell in notebook.get("cells", [])
              for name in reported_properties(cell.get("source") or "")]
