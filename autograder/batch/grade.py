@@ -274,7 +274,7 @@ def _run(gradebook, plans, jobs, executor, show_progress) -> list[SubmissionResu
             result = _result_of(outcome, plan)
             _record(gradebook, plan, result)
             graded.append(result)
-            line = _line(result)
+            line = _line(result, written_answers(plan))
             if on_cluster:
                 line += f" · {executor.workers()} trabajadores conectados"
             progress.advance(line, seconds=result.seconds)  # measured: for the ETA
@@ -304,16 +304,31 @@ def _record(gradebook: Gradebook, plan: Plan, result: SubmissionResult) -> None:
     plan.state.mark_recorded(result.student, result.fingerprint, result.status)
 
 
-def _line(result: SubmissionResult) -> str:
-    """One console line per student; automatic and manual points apart, so that a perfect
-    automatic part does not read as points lost."""
-    cells = [cell for notebook in result.notebooks for cell in notebook.cells]
-    automatic = [cell for cell in cells if cell.status != MANUAL]
-    manual = sum(cell.max_points for cell in cells if cell.status == MANUAL)
+def written_answers(plan: Plan) -> frozenset[tuple[str, str]]:
+    """(notebook, grade_id) of the answers graded by hand, as the feedback page counts them."""
+    return frozenset((notebook.name, cell.grade_id) for notebook in plan.sources
+                     for cell in notebook.cells
+                     if cell.grade and (cell.solution or cell.cell_type == "markdown"))
+
+
+def _line(result: SubmissionResult, written: frozenset[tuple[str, str]] = frozenset()) -> str:
+    """One console line per student; automatic and written-answer points apart, so that a
+    perfect automatic part does not read as points lost, and an unanswered question (scored 0
+    by nbgrader, nothing left to grade by hand) is not counted as an automatic test."""
+    by_hand, automatic = [], []
+    for notebook in result.notebooks:
+        for cell in notebook.cells:
+            hand_graded = (notebook.name, cell.grade_id) in written or cell.status == MANUAL
+            (by_hand if hand_graded else automatic).append(cell)
     score = (f"{sum(c.points or 0.0 for c in automatic):g}/"
              f"{sum(c.max_points for c in automatic):g} automáticos")
-    if manual:
-        score += f", {manual:g} manuales pendientes"
+    scored = [cell for cell in by_hand if cell.status != MANUAL]
+    if scored:
+        score += (f", respuestas escritas {sum(c.points or 0.0 for c in scored):g}/"
+                  f"{sum(c.max_points for c in scored):g}")
+    pending = sum(cell.max_points for cell in by_hand if cell.status == MANUAL)
+    if pending:
+        score += f", {pending:g} manuales pendientes"
     line = f"{result.student} · {result.assignment}: {score} ({result.seconds:.0f} s)"
     codes = sorted({problem.code for problem in result.all_problems})
     return line + (f" · revisar: {', '.join(codes)}" if codes else "")
