@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import random
 import re
 import tempfile
 import warnings
@@ -53,14 +54,14 @@ class Property:
         if self.reference is None:
             return {}
         if self._expected is None:
-            with quietly():
+            with quietly(), own_keras_seeds():
                 self._expected = self.probe(self.reference())
         return self._expected
 
     def observe(self, *arguments) -> tuple[Observation | None, list[str]]:
         """Run the probe on the student's objects: (observation, []) or (None, failures)."""
         try:
-            with quietly():
+            with quietly(), own_keras_seeds():
                 return self.probe(*arguments), []
         except CheckFailed as error:
             return None, [str(error)]
@@ -115,6 +116,48 @@ def quietly():
 def seeded(seed: int = 0) -> None:
     """Same weights and draws for the student's and the reference's probe."""
     keras.utils.set_random_seed(seed)
+
+
+class _KerasSeeds:
+    """Python's `random` as Keras sees it during a probe, with a sequence of its own.
+
+    Keras draws every unseeded initializer's seed from the shared `random`, so a thread drawing
+    from it meanwhile (Dask's event loop does, in the grading process) changed the reference's
+    weights and failed correct submissions. Seeded by `keras.utils.set_random_seed` like the
+    shared one (which is seeded too), it gives the draws a quiet process would.
+    """
+
+    def __init__(self):
+        self._own = random.Random()
+        self._own.setstate(random.getstate())
+
+    def seed(self, *args, **kwargs):
+        random.seed(*args, **kwargs)
+        self._own.seed(*args, **kwargs)
+
+    def randint(self, low, high):
+        return self._own.randint(low, high)
+
+    def __getattr__(self, name):
+        return getattr(random, name)
+
+
+@contextlib.contextmanager
+def own_keras_seeds():
+    """Keras's default seeds come from a `_KerasSeeds` while the block runs."""
+    from keras.src.random import seed_generator
+    from keras.src.utils import rng_utils
+
+    places = ((seed_generator, "python_random"), (rng_utils, "random"))
+    saved = [getattr(module, name) for module, name in places]
+    seeds = _KerasSeeds()
+    for module, name in places:
+        setattr(module, name, seeds)
+    try:
+        yield
+    finally:
+        for (module, name), value in zip(places, saved):
+            setattr(module, name, value)
 
 
 def uniform_inputs(n: int, dim: int, seed: int = 0) -> np.ndarray:
