@@ -1,8 +1,8 @@
 """A probe's weights do not depend on what else draws from Python's `random` meanwhile.
 
-Keras seeds every unseeded initializer from the shared `random`. In a Dask worker the event loop
-draws from it (jittered heartbeats) while the reference's observations are computed in a thread,
-so correct submissions graded there lost `test_reconstruction_error` (benchmarks/cluster.py,
+Keras seeds every unseeded initializer from the shared `random`. In a Dask worker something
+else draws from it while the reference's observations are computed in a thread, so correct
+submissions graded there lost `test_reconstruction_error` (benchmarks/cluster.py,
 2026-12-02, 9 submissions, 2 rounds: 4 and then 6 of the 6 that earn it locally). Here the
 other thread's draws are made deterministic: every Dense layer draws once from `random` first.
 """

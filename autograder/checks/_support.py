@@ -122,8 +122,8 @@ class _KerasSeeds:
     """Python's `random` as Keras sees it during a probe, with a sequence of its own.
 
     Keras draws every unseeded initializer's seed from the shared `random`, so a thread drawing
-    from it meanwhile (Dask's event loop does, in the grading process) changed the reference's
-    weights and failed correct submissions. Seeded by `keras.utils.set_random_seed` like the
+    from it meanwhile (something in a Dask worker process does) changed the reference's weights
+    and failed correct submissions. Seeded by `keras.utils.set_random_seed` like the
     shared one (which is seeded too), it gives the draws a quiet process would.
     """
 
