@@ -117,14 +117,14 @@ def main() -> None:
                 local_points = points(copies["local"], args.assignment)
                 cluster_points = points(copies["cluster"], args.assignment)
                 for student in sorted(set(local_points) | set(cluster_points)):
-                    mine, theirs = local_points.get(student), cluster_points.get(student)
-                    if mine != theirs:
+                    mine, theirs = local_points.get(student, {}), cluster_points.get(student, {})
+                    cells = sorted(name for name in set(mine) | set(theirs)
+                                   if mine.get(name) != theirs.get(name))
+                    if cells or (student in local_points) != (student in cluster_points):
                         same = False
-                        cells = sorted(name for name in set(mine or {}) | set(theirs or {})
-                                       if (mine or {}).get(name) != (theirs or {}).get(name))
                         print(f"round {number}, {student}: local and cluster points differ in "
-                              f"{cells}: {[(mine or {}).get(c) for c in cells]} vs "
-                              f"{[(theirs or {}).get(c) for c in cells]}", file=sys.stderr)
+                              f"{cells}: {[mine.get(c) for c in cells]} vs "
+                              f"{[theirs.get(c) for c in cells]}", file=sys.stderr)
 
             client.submit(noop, -1, pure=False).result()  # warm: function shipped once
             started = time.perf_counter()
@@ -151,7 +151,8 @@ def main() -> None:
         "cluster_seconds_per_submission": round(per_cluster, 2),
         "cluster_over_local": round(per_cluster / per_local, 3),
         "cluster_over_local_per_round": [
-            round(c / l, 3) for l, c in zip(seconds["local"], seconds["cluster"])],
+            round(cluster / local, 3)
+            for local, cluster in zip(seconds["local"], seconds["cluster"])],
         # the worker and nanny processes' own CPU (not their kernels'), per graded submission
         "dask_cpu_seconds_per_submission": round(
             dask_cpu_seconds / (args.rounds * args.students), 3),

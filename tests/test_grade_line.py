@@ -6,8 +6,7 @@ from types import SimpleNamespace
 
 from autograder.batch.grade import _line, written_answers
 from autograder.notebook.source import SourceCell, SourceNotebook
-from autograder.results import (FAILED, MANUAL, PASSED, CellResult, NotebookResult,
-                                SubmissionResult)
+from autograder.results import FAILED, MANUAL, PASSED, CellResult, NotebookResult, SubmissionResult
 
 
 def result_with(cells) -> SubmissionResult:

@@ -264,6 +264,7 @@ def _executor(course, workers, limits, scheduler, allow_unsandboxed):
 
 def _run(gradebook, plans, jobs, executor, show_progress) -> list[SubmissionResult]:
     by_assignment = {plan.assignment: plan for plan in plans}
+    written = {plan.assignment: written_answers(plan) for plan in plans}
     on_cluster = isinstance(executor, ClusterExecutor)
     slots = executor.slots() if on_cluster else executor.size
     progress = GradingProgress(len(jobs), "Corrigiendo", enabled=show_progress, workers=slots)
@@ -274,7 +275,7 @@ def _run(gradebook, plans, jobs, executor, show_progress) -> list[SubmissionResu
             result = _result_of(outcome, plan)
             _record(gradebook, plan, result)
             graded.append(result)
-            line = _line(result, written_answers(plan))
+            line = _line(result, written[plan.assignment])
             if on_cluster:
                 line += f" · {executor.workers()} trabajadores conectados"
             progress.advance(line, seconds=result.seconds)  # measured: for the ETA
@@ -307,8 +308,7 @@ def _record(gradebook: Gradebook, plan: Plan, result: SubmissionResult) -> None:
 def written_answers(plan: Plan) -> frozenset[tuple[str, str]]:
     """(notebook, grade_id) of the answers graded by hand, as the feedback page counts them."""
     return frozenset((notebook.name, cell.grade_id) for notebook in plan.sources
-                     for cell in notebook.cells
-                     if cell.grade and (cell.solution or cell.cell_type == "markdown"))
+                     for cell in notebook.cells if cell.graded_by_hand)
 
 
 def _line(result: SubmissionResult, written: frozenset[tuple[str, str]] = frozenset()) -> str:

@@ -26,9 +26,13 @@ def canonical_grader(dotted: str | None) -> str:
     return dotted
 
 
+def uses_default_grader(dotted: str | None) -> bool:
+    return canonical_grader(dotted) == DEFAULT_NOTEBOOK_GRADER
+
+
 def fingerprint_name(dotted: str) -> str:
     """The name under which a grader enters fingerprints (stable across package moves)."""
-    return LEGACY_NOTEBOOK_GRADER if canonical_grader(dotted) == DEFAULT_NOTEBOOK_GRADER else dotted
+    return LEGACY_NOTEBOOK_GRADER if uses_default_grader(dotted) else dotted
 
 
 @dataclass
@@ -49,7 +53,7 @@ class GradingJob:
 
     @property
     def uses_default_grader(self) -> bool:
-        return canonical_grader(self.notebook_grader) == DEFAULT_NOTEBOOK_GRADER
+        return uses_default_grader(self.notebook_grader)
 
     def to_line(self) -> str:
         return json.dumps(asdict(self))

@@ -27,7 +27,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 from traitlets.config import Config
 
-from autograder.batch.job import DEFAULT_NOTEBOOK_GRADER, GradingJob, canonical_grader
+from autograder.batch.job import GradingJob, canonical_grader, uses_default_grader
 from autograder.notebook.grader import NotebookTask
 from autograder.notebook.limits import Limits
 from autograder.notebook.source import SourceNotebook
@@ -154,7 +154,7 @@ _gradebooks_lock = threading.Lock()
 def run_task(task: GradingTask, workspace: Workspace | None = None) -> TaskOutput:
     """Grade every notebook of one task; plain data back. Writes nothing outside `workspace`."""
     started = time.monotonic()
-    if canonical_grader(task.notebook_grader) == DEFAULT_NOTEBOOK_GRADER:
+    if uses_default_grader(task.notebook_grader):
         # the reference's observations (seconds of Keras) overlap with the student's kernel
         prepare_in_background(task.sources)
     workspace = workspace or Workspace.temporary(task)

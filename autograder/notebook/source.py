@@ -28,6 +28,11 @@ class SourceCell:
     task: bool = False
     points: float | None = None
 
+    @property
+    def graded_by_hand(self) -> bool:
+        """A written answer (nbgrader's manually graded answer or task), scored in formgrader."""
+        return self.grade and (self.solution or self.cell_type == "markdown")
+
     def nbgrader_metadata(self) -> dict:
         """The cell's `metadata.nbgrader` as generate_assignment wrote it."""
         metadata = {

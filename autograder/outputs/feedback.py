@@ -76,7 +76,7 @@ def _written_answers(course: Course, assignments: list[str]) -> frozenset[tuple[
         for assignment in assignments
         for notebook in read_source_notebooks(course.db_url, assignment)
         for cell in notebook.cells
-        if cell.grade and (cell.solution or cell.cell_type == "markdown")
+        if cell.graded_by_hand
     )
 
 
