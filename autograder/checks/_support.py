@@ -54,14 +54,14 @@ class Property:
         if self.reference is None:
             return {}
         if self._expected is None:
-            with quietly(), own_keras_seeds():
+            with quietly(), own_keras_seeds(), unoptimized_graphs():
                 self._expected = self.probe(self.reference())
         return self._expected
 
     def observe(self, *arguments) -> tuple[Observation | None, list[str]]:
         """Run the probe on the student's objects: (observation, []) or (None, failures)."""
         try:
-            with quietly(), own_keras_seeds():
+            with quietly(), own_keras_seeds(), unoptimized_graphs():
                 return self.probe(*arguments), []
         except CheckFailed as error:
             return None, [str(error)]
@@ -158,6 +158,24 @@ def own_keras_seeds():
     finally:
         for (module, name), value in zip(places, saved):
             setattr(module, name, value)
+
+
+@contextlib.contextmanager
+def unoptimized_graphs():
+    """TensorFlow's graph optimizer (Grappler) off while the block runs.
+
+    On models this small, optimizing each traced graph costs more than it saves (about a second
+    per `fit` of a few hundred steps); a probe runs the same way in the student's kernel (whose
+    notebook may switch it off too) and in the grader, so both sides compute alike.
+    """
+    import tensorflow as tf
+
+    saved = tf.config.optimizer.get_experimental_options().get("disable_meta_optimizer", False)
+    tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
+    try:
+        yield
+    finally:
+        tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": saved})
 
 
 def uniform_inputs(n: int, dim: int, seed: int = 0) -> np.ndarray:
