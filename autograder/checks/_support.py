@@ -54,14 +54,14 @@ class Property:
         if self.reference is None:
             return {}
         if self._expected is None:
-            with quietly(), own_keras_seeds(), unoptimized_graphs():
+            with probing():
                 self._expected = self.probe(self.reference())
         return self._expected
 
     def observe(self, *arguments) -> tuple[Observation | None, list[str]]:
         """Run the probe on the student's objects: (observation, []) or (None, failures)."""
         try:
-            with quietly(), own_keras_seeds(), unoptimized_graphs():
+            with probing():
                 return self.probe(*arguments), []
         except CheckFailed as error:
             return None, [str(error)]
@@ -176,6 +176,13 @@ def unoptimized_graphs():
         yield
     finally:
         tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": saved})
+
+
+@contextlib.contextmanager
+def probing():
+    """What every probe runs under, reference and student alike: quiet, own seeds, no Grappler."""
+    with quietly(), own_keras_seeds(), unoptimized_graphs():
+        yield
 
 
 def uniform_inputs(n: int, dim: int, seed: int = 0) -> np.ndarray:
