@@ -136,6 +136,10 @@ MUTANTS = (
             "targets = stage_inputs[::-1] if not histories else stage_inputs\n"
             "            histories.append(stage.fit(stage_inputs, targets, epochs=epochs,",
             {"test_pretrain_first_stage"}),
+    _mutant("stages_compiled_to_learn_nothing", STACK, "stacked_autoencoder_class",
+            'stage.compile(optimizer="adam", loss="mse")',
+            'stage.compile(optimizer=keras.optimizers.SGD(learning_rate=1e-7), loss="mse")',
+            {"test_pretrain_first_stage"}),
     _mutant("codes_from_untrained_layer", STACK, "stacked_autoencoder_class",
             "            stage_inputs = ops.convert_to_numpy(encoder_layer(stage_inputs))\n",
             "            stage_inputs = ops.convert_to_numpy(\n"

@@ -122,7 +122,7 @@ class Predicts:
     def __init__(self, answer):
         self.answer = answer
 
-    def predict(self, x, verbose=0):
+    def __call__(self, x, training=False):
         return np.broadcast_to(self.answer, np.shape(x)).astype("float32")
 
 

@@ -159,7 +159,7 @@ def probe_trained_autoencoder(model, x_train, x_test):
     if in_grading_kernel():  # the grader's copy of the data, not the notebook's variables
         x_train, x_test = graded_digits("x_train", "x_test")
     x_train, x_test = as_array(x_train, "x_train"), as_array(x_test, "x_test")
-    reconstructed = as_array(model.predict(x_test, verbose=0), "autoencoder.predict")
+    reconstructed = as_array(model(x_test, training=False), "autoencoder(x_test)")
     if reconstructed.shape != x_test.shape:
         raise CheckFailed(shape_message("la reconstrucción", reconstructed.shape, x_test.shape))
     return {"mse": float(np.mean(np.square(x_test - reconstructed))),
@@ -191,7 +191,7 @@ def probe_denoising(model, x_test, noisy_test):
     if in_grading_kernel():
         x_test, noisy_test = graded_digits("x_test", "x_test_noisy")
     x_test, noisy_test = as_array(x_test, "x_test"), as_array(noisy_test, "x_test_noisy")
-    denoised = as_array(model.predict(noisy_test, verbose=0), "denoising_autoencoder.predict")
+    denoised = as_array(model(noisy_test, training=False), "denoising_autoencoder(x_test_noisy)")
     if denoised.shape != x_test.shape:
         raise CheckFailed(shape_message("la salida del autoencoder", denoised.shape, x_test.shape))
     return {"noisy_mse": float(np.mean(np.square(noisy_test - x_test))),
