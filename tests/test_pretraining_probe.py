@@ -17,6 +17,14 @@ TF_DATA = (
 )
 
 
+SHUFFLED_BY_HAND = (
+    "            histories.append(stage.fit(stage_inputs, stage_inputs, epochs=epochs,\n",
+    "            order = np.random.default_rng(len(histories)).permutation(len(stage_inputs))\n"
+    "            histories.append(stage.fit(stage_inputs[order], stage_inputs[order],\n"
+    "                                       epochs=epochs,\n",
+)
+
+
 def stack_class(source: str):
     import numpy as np
     import tensorflow as tf
@@ -59,3 +67,11 @@ def test_a_tf_data_pretraining_is_judged_by_its_errors_and_gets_full_marks(refer
     first, second = observed["relative_errors"]
     assert first <= 0.5 and second <= 0.8
     assert [call["target_dim"] for call in observed["calls"]] == [64, 32]
+
+
+def test_a_first_stage_on_x_reordered_by_hand_is_judged_by_its_error(reference_source):
+    old, new = SHUFFLED_BY_HAND
+    assert reference_source.count(old) == 1
+    observed, results = observe_and_judge(stack_class(reference_source.replace(old, new)))
+    assert observed["relative_errors"] is not None  # its target is not x, but its own input
+    assert results["pretrain_first_stage"] == [] and results["pretrain_histories"] == []

@@ -54,6 +54,16 @@ def _last_dim(value):
     return int(shape[-1]) if shape is not None and len(shape) else None
 
 
+def _same_values(first, second):
+    """Whether two fit arguments are arrays with the same values (a target that is the stage's
+    own input, e.g. x shuffled by hand); None when either is not an array."""
+    try:
+        first, second = np.asarray(first, dtype="float64"), np.asarray(second, dtype="float64")
+    except (TypeError, ValueError):
+        return None
+    return bool(first.shape == second.shape and np.allclose(first, second, rtol=1e-4, atol=1e-5))
+
+
 def _target_of(inputs, targets):
     """What a fit was trained to reconstruct: `y`, else `x` itself, or for a dataset of
     (inputs, targets) pairs the targets' spec (its shape, no values)."""
@@ -115,6 +125,7 @@ def _watch_fit(stack, x, calls):
             "target_dim": _last_dim(target),
             "target_is_codes": _is_codes_of_earlier_layers(stack, x, changed, target),
             "inputs_are_x": _is_codes_of_earlier_layers(stack, x, [0], inputs),
+            "target_is_inputs": _same_values(target, inputs),
             "stage_errors_before": errors_before,
             "stage_errors": _stage_errors(stack, x),
         })
@@ -143,15 +154,17 @@ def _last_alone(calls, k):
 
 def _told_by_arrays(calls):
     """Whether every stage's fit had array inputs and targets that tell the greedy properties:
-    each layer trained alone, and the first stage fed x, trained decoder_layers[0] with it."""
+    each layer trained alone, and the first stage fed x, trained decoder_layers[0] with it, or
+    trained on a target that is neither x nor its own input (x reordered by hand)."""
     if any(c["target_is_codes"] is None for c in calls if len(c["changed"]) == 1):
         return False
     last = [_last_alone(calls, k) for k in range(len(LAYER_UNITS))]
     if any(call is None for call in last):
         return False
     first = last[0]
-    return not first["target_is_codes"] or bool(first["inputs_are_x"]
-                                                and 0 in first["decoders_changed"])
+    if not first["target_is_codes"]:  # misaligned, unless it reconstructs its own input
+        return not first["target_is_inputs"]
+    return bool(first["inputs_are_x"] and 0 in first["decoders_changed"])
 
 
 def _pretrain_observed(stack_class, epochs):
