@@ -1,0 +1,85 @@
+"""`autograder serve`: the API function that opens the course and runs the service until stopped.
+
+The service holds the course's grading lock for its whole life, as `autograder grade` does for a
+run: it is the gradebook's only writer, and a `grade` started meanwhile is refused. uvicorn
+stops on SIGTERM or Ctrl-C; the grader then stops the running jobs with their kernels and puts
+them back in the queue, to be graded on the next start.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from autograder.batch.job import DEFAULT_NOTEBOOK_GRADER
+from autograder.course import AutograderError, Course
+from autograder.kernel import sandbox
+from autograder.notebook.limits import Limits
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+DEFAULT_MAX_UPLOAD_MB = 20
+
+
+def serve(
+    course_dir: str | os.PathLike = ".",
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    workers: int | None = None,
+    limits: Limits | None = None,
+    max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB,
+    scheduler: str | None = None,
+    tls_ca_file: str | os.PathLike | None = None,
+    tls_cert: str | os.PathLike | None = None,
+    tls_key: str | os.PathLike | None = None,
+    allow_insecure_scheduler: bool = False,
+    allow_unsandboxed: bool = False,
+    notebook_grader: str = DEFAULT_NOTEBOOK_GRADER,
+    forwarded_allow_ips: str | None = None,
+) -> None:
+    """Serve the course's submissions on http://HOST:PORT until SIGTERM or Ctrl-C.
+
+    Args:
+        workers, limits, scheduler, tls_*, allow_*: as for `grade` (same engine, same limits).
+        max_upload_mb: the largest notebook accepted (refused with 413 while it arrives).
+        forwarded_allow_ips: addresses of the reverse proxy whose X-Forwarded-Proto/For
+            headers are trusted (default: 127.0.0.1), so that cookies are Secure behind TLS.
+    """
+    import uvicorn
+
+    from autograder.batch import grade as engine
+    from autograder.batch.access import scheduler_access
+    from autograder.service.app import create_app
+    from autograder.service.grading import Grader
+    from autograder.service.policy import load_policy
+    from autograder.service.store import Store
+    from autograder.service.submissions import Service
+    from autograder.service.tokens import service_dir
+
+    course = Course.open(course_dir)
+    limits = limits or Limits(cell_timeout=course.cell_timeout)
+    if max_upload_mb <= 0:
+        raise AutograderError("--max-upload-mb debe ser positivo")
+    access = scheduler_access(scheduler, tls_ca_file=tls_ca_file, tls_cert=tls_cert,
+                              tls_key=tls_key, allow_insecure=allow_insecure_scheduler)
+    if access is None and sandbox.bwrap_path() is None:
+        print(sandbox.WARNING, file=sys.stderr)
+    store = Store(service_dir(course))
+    service = Service(course, store, int(max_upload_mb * 1024 * 1024), store.secret())
+    if not service.assignments():
+        raise AutograderError("no hay ninguna tarea publicada de un solo cuaderno: ejecuta antes "
+                              "`autograder release`")
+    for assignment in service.assignments():
+        load_policy(service.folder, assignment)  # a broken policy stops the start, not a student
+    service.grader = Grader(course, store, workers=workers, limits=limits, access=access,
+                            allow_unsandboxed=allow_unsandboxed, notebook_grader=notebook_grader)
+    with engine._exclusive(course):
+        config = uvicorn.Config(
+            create_app(service), host=host, port=port, access_log=False, log_level="warning",
+            proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips or "127.0.0.1",
+            timeout_graceful_shutdown=30, lifespan="on")
+        server = uvicorn.Server(config)
+        server.run()
+        if not server.started:
+            raise AutograderError(f"no se pudo abrir {host}:{port} (¿ya está en uso?)")
