@@ -42,6 +42,26 @@ PRETRAIN_BODY = """
         return histories
 """
 
+
+# The reference's fit of each stage, and the same stage fed through a tf.data pipeline whose
+# targets are `targets` (an expression): the checks cannot read such a fit's arrays.
+REFERENCE_STAGE_FIT = (
+    "        histories = []\n",
+    "            histories.append(stage.fit(stage_inputs, stage_inputs, epochs=epochs,\n"
+    "                                       batch_size=batch_size, verbose=verbose))\n",
+)
+
+
+def tf_data_stage_fit(targets="stage_inputs"):
+    return (
+        "        import tensorflow as tf\n\n        histories = []\n",
+        f"            pairs = tf.data.Dataset.from_tensor_slices((stage_inputs, {targets}))\n"
+        "            histories.append(stage.fit(pairs.shuffle(len(stage_inputs), seed=0)\n"
+        "                                       .batch(batch_size), epochs=epochs,\n"
+        "                                       verbose=verbose))\n",
+    )
+
+
 MUTANTS = (
     # --- 01: Autoencoder and helpers -------------------------------------------------------
     _mutant("decoder_without_sigmoid", AE, "autoencoder_class",
@@ -144,6 +164,18 @@ MUTANTS = (
             "            stage_inputs = ops.convert_to_numpy(encoder_layer(stage_inputs))\n",
             "            stage_inputs = ops.convert_to_numpy(\n"
             "                layers.Dense(encoder_layer.units, activation='relu')(stage_inputs))\n",
+            {"test_pretrain_greedy"}),
+    _mutant("tf_data_codes_from_untrained_layer", STACK, "stacked_autoencoder_class",
+            (*REFERENCE_STAGE_FIT,
+             "            stage_inputs = ops.convert_to_numpy(encoder_layer(stage_inputs))\n"),
+            (*tf_data_stage_fit(),
+             "            stage_inputs = ops.convert_to_numpy(\n"
+             "                layers.Dense(encoder_layer.units, activation='relu')(\n"
+             "                    stage_inputs))\n"),
+            {"test_pretrain_greedy"}),
+    _mutant("tf_data_second_stage_pairs_misaligned", STACK, "stacked_autoencoder_class",
+            REFERENCE_STAGE_FIT,
+            tf_data_stage_fit("stage_inputs if not histories else stage_inputs[::-1]"),
             {"test_pretrain_greedy"}),
     _mutant("classifier_copies_weights", STACK, "stacked_autoencoder_class",
             "        return keras.Sequential(\n"
@@ -256,6 +288,49 @@ class StackedAutoencoder(keras.Model):
 '''
 
 
+# Each greedy stage fed through a tf.data pipeline of (input, target) pairs, shuffled, batched and
+# prefetched: fit sees no arrays, so the checks cannot compare values and judge what it learned.
+STACKED_TF_DATA = '''
+import tensorflow as tf
+
+
+class StackedAutoencoder(keras.Model):
+    def __init__(self, input_dim, layer_units=(128, 32), activation="relu", **kwargs):
+        super().__init__(**kwargs)
+        self.input_dim = input_dim
+        self.layer_units = tuple(layer_units)
+        sizes = (input_dim, *self.layer_units)
+        self.encoder_layers = [layers.Dense(n, activation=activation) for n in self.layer_units]
+        self.decoder_layers = [layers.Dense(sizes[k], activation="sigmoid" if k == 0 else None)
+                               for k in range(len(self.layer_units))]
+        self.encoder = keras.Sequential([keras.Input(shape=(input_dim,)), *self.encoder_layers])
+        self.decoder = keras.Sequential(
+            [keras.Input(shape=(self.layer_units[-1],)), *reversed(self.decoder_layers)])
+
+    def call(self, inputs):
+        return self.decoder(self.encoder(inputs))
+
+    def pretrain(self, x, epochs=10, batch_size=128, verbose=0):
+        histories, codes = [], tf.convert_to_tensor(x, dtype=tf.float32)
+        for k, (encoder_layer, decoder_layer) in enumerate(
+                zip(self.encoder_layers, self.decoder_layers)):
+            stage = keras.Sequential(
+                [keras.Input(shape=(codes.shape[-1],)), encoder_layer, decoder_layer])
+            stage.compile(optimizer=keras.optimizers.Adam(), loss="mse")
+            pairs = (tf.data.Dataset.from_tensor_slices(codes)
+                     .map(lambda c: (c, c))
+                     .shuffle(int(codes.shape[0]), seed=k)
+                     .batch(batch_size)
+                     .prefetch(tf.data.AUTOTUNE))
+            histories.append(stage.fit(pairs, epochs=epochs, verbose=verbose))
+            codes = encoder_layer(codes)
+        return histories
+
+    def build_classifier(self, num_classes):
+        return keras.Sequential([keras.Input(shape=(self.input_dim,)), *self.encoder_layers,
+                                 layers.Dense(num_classes, activation="softmax")])
+'''
+
 # Alternative-correct implementations: other styles the statements allow. Each must get full
 # marks. Keys are grade_ids of solution cells; values replace the whole cell.
 ALTERNATIVES = {
@@ -331,6 +406,7 @@ class Autoencoder(keras.Model):
 ''',
     }),
     "stacked_frozen_stage_models": (STACK, {"stacked_autoencoder_class": STACKED_FROZEN_STAGES}),
+    "stacked_tf_data_stages": (STACK, {"stacked_autoencoder_class": STACKED_TF_DATA}),
     "vae_other_style": (VAE, {
         "sampling_class": '''
 class Sampling(layers.Layer):

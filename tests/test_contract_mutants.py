@@ -10,6 +10,7 @@ the nbgrader end-to-end tests, since training is what makes them slow.
 import pytest
 from exercise_notebooks import (
     ASSIGNMENTS,
+    ROOT,
     graded_code_cells,
     mutated,
     run_in_process,
@@ -57,3 +58,16 @@ def test_catalogue_covers_every_property_with_a_mutant():
     broken = set().union(*(m.loses for m in MUTANTS))
     graded = set().union(*(graded_code_cells(source_notebook(a)) for a in ASSIGNMENTS))
     assert graded - TRAINED_MODEL_TESTS - broken == set()
+
+
+def test_readme_states_the_catalogue_sizes():
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    mutants, alternatives = len(MUTANTS), len(ALTERNATIVES)
+    for claim in (
+        f"tested with {mutants} deliberately broken implementations",
+        f"and {alternatives} correct ones written in other styles",
+        f"**Tested:** {mutants} mutants",
+        f"{alternatives} alternative-correct implementations",
+        f"the contract checks against {mutants} mutants and {alternatives} alternative",
+    ):
+        assert claim in readme, claim

@@ -133,4 +133,5 @@ def test_every_automatic_point_has_a_visible_test_and_the_readme_says_so(visible
     assert checked / total >= 0.9
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert (f"visible tests catch {caught} of the {len(MUTANTS)} mutants" in readme), caught
+    assert f"the reference and the {len(ALTERNATIVES)} alternatives pass them all" in readme
     assert (f"{checked:g} of the {total:g} automatic points ({checked / total:.0%})" in readme)
