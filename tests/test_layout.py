@@ -99,7 +99,7 @@ def test_the_sandbox_keeps_the_autograder_package_visible(tmp_path):
     from autograder.kernel.sandbox import specification
 
     spec = specification(tmp_path / "course", tmp_path / "work", tmp_path / "sockets")
-    assert str(Path(autograder.__file__).resolve().parent) in spec["needed"]
+    assert str(Path(autograder.__file__).resolve().parent) in spec["read"]
 
 
 # The CLI ------------------------------------------------------------------------------------

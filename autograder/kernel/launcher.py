@@ -17,7 +17,8 @@ parent-death signal all belong to the kernel process and are inherited by anythi
 - AUTOGRADER_KERNEL_PIDFILE receives the kernel's pid (= its process group, jupyter_client starts
   kernels in a new session) so the worker and the main process can kill the whole group;
 - on Linux the kernel is killed when its worker dies, so no kernel outlives a killed batch;
-- AUTOGRADER_SANDBOX (JSON, see `sandbox.py`) runs the kernel inside bubblewrap.
+- AUTOGRADER_SANDBOX (JSON, see `sandbox.py`) runs the kernel inside bubblewrap;
+- the kernel gets a clean environment: only the variables listed in `environment.py`.
 
 Only the standard library is imported: this runs before every kernel.
 """
@@ -25,11 +26,13 @@ Only the standard library is imported: this runs before every kernel.
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import resource
 import signal
 import sys
 
+from autograder.kernel.environment import kernel_variables
 from autograder.kernel.sandbox import SANDBOX_VARIABLE, wrap
 
 MEMORY_VARIABLE = "AUTOGRADER_MAX_MEMORY_MB"
@@ -131,15 +134,16 @@ def main(argv: list[str]) -> None:
     sandbox = os.environ.pop(SANDBOX_VARIABLE, "")
     if sandbox:  # bwrap becomes the kernel's parent, in the same process group
         command = wrap(command, sandbox)
-        # In its own pid namespace the kernel's parent is pid 1, which ipykernel's parent poller
-        # takes for "my parent died"; bwrap's --die-with-parent does that job instead.
-        os.environ.pop("JPY_PARENT_PID", None)
+    # In its own pid namespace the kernel's parent is pid 1, which ipykernel's parent poller
+    # takes for "my parent died": kernel_variables drops JPY_PARENT_PID there, and bwrap's
+    # --die-with-parent does that job instead.
+    environment = kernel_variables(os.environ, json.loads(sandbox) if sandbox else None)
     pidfile = os.environ.pop(PIDFILE_VARIABLE, "")
     if pidfile:
         with open(pidfile, "w") as stream:
             stream.write(str(os.getpid()))
     die_with_parent()
-    os.execv(command[0], command)
+    os.execve(command[0], command, environment)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
+from autograder.kernel.environment import KERNEL_VARIABLE
 from autograder.kernel.launcher import (
     CPU_VARIABLE,
     MEMORY_VARIABLE,
@@ -23,6 +24,10 @@ from autograder.kernel.launcher import (
 )
 from autograder.kernel.sandbox import SANDBOX_VARIABLE
 from autograder.observation import OUTSIDE_VARIABLE
+
+# as autograder/keras_quiet.py sets them; the grader's own values win when it has them
+QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0",
+                    "KERAS_BACKEND": "tensorflow"}
 
 
 class LimitedKernelManager(AsyncKernelManager):
@@ -37,20 +42,30 @@ def kernel_environment(
     *, max_memory_mb: int, pidfile: Path, threads: int, sandbox: dict | None = None,
     max_cpu_seconds: int = 0, max_processes: int = 0,
 ) -> dict[str, str]:
-    """Environment variables for the next kernel: limits for the launcher, thread counts.
+    """Environment variables for the next kernel: limits for the launcher, and, in one JSON
+    variable, the only variables the kernel itself gets (see `kernel/environment.py`).
 
     PYTHONSAFEPATH keeps the kernel's working folder off `sys.path` (IPython respects it), so a
     `numpy.py` or `keras.py` handed in next to the notebook shadows nothing.
 
     The thread counts make each kernel use `threads` cores for numerical work, so that N workers on
     N cores do not fight over them (TensorFlow and BLAS default to one thread per core each).
+    TensorFlow's quiet settings come with the kernel: a log line on stderr costs nbgrader points.
     """
-    environment = {
-        PIDFILE_VARIABLE: str(pidfile),
+    kernel = {
         "NBGRADER_EXECUTION": "autograde",
         OUTSIDE_VARIABLE: "1",  # hidden tests hand out observations; verdicts.py judges them
         "PYTHONSAFEPATH": "1",
+        "LANG": "C.UTF-8",
+        "USER": "student",
+        "LOGNAME": "student",
+        **{name: os.environ.get(name, default) for name, default in QUIET_TENSORFLOW.items()},
     }
+    if threads:
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                     "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
+            kernel[name] = str(threads)
+    environment = {PIDFILE_VARIABLE: str(pidfile), KERNEL_VARIABLE: json.dumps(kernel)}
     if max_cpu_seconds:
         environment[CPU_VARIABLE] = str(max_cpu_seconds)
     if max_processes:
@@ -59,10 +74,6 @@ def kernel_environment(
         environment[MEMORY_VARIABLE] = str(max_memory_mb)
     if sandbox:
         environment[SANDBOX_VARIABLE] = json.dumps(sandbox)
-    if threads:
-        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                     "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
-            environment[name] = str(threads)
     return environment
 
 
