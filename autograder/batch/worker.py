@@ -46,6 +46,8 @@ class _Jobs:
     def __init__(self):
         self.queue: queue.Queue = queue.Queue()
         self.current: GradingJob | None = None
+        self.closed = False
+        self.lock = threading.Lock()
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
@@ -53,10 +55,22 @@ class _Jobs:
             if line.strip():
                 self.queue.put(line)
         # the main process is gone or done: stop now, with the kernel of any job in progress
-        if self.current is not None:
-            kill_process_group(kernel_pidfile(self.current.scratch, self.current.student))
+        with self.lock:
+            self.closed = True
+            current = self.current
+        if current is not None:
+            kill_process_group(kernel_pidfile(current.scratch, current.student))
             os._exit(3)
         self.queue.put(None)
+
+    def start(self, job: GradingJob) -> bool:
+        """Take `job`, unless stdin has closed: a job read just before the main process died
+        must not run (a restarted run grades it, in the same folders, at the same time)."""
+        with self.lock:
+            if self.closed:
+                return False
+            self.current = job
+            return True
 
 
 def main() -> None:
@@ -65,7 +79,8 @@ def main() -> None:
     jobs = _Jobs()
     while (line := jobs.queue.get()) is not None:
         job = GradingJob.from_line(line)
-        jobs.current = job
+        if not jobs.start(job):
+            break
         try:
             grade_submission(job).save(Path(job.result_path))
             reply = {"id": job.id, "ok": True}
