@@ -59,6 +59,8 @@ EXPECTED = {
 DECK_2023_KL = r"\sum_j (\sigma_j^2 + \mu_j^2 - \log\sigma_j - 1)"
 DECK_2023_KL_WORDS = "suma de s² + m² − log s − 1"
 FIGURES = COURSE / "figures"
+# Slide figures drawn by a script rather than taken from a notebook: {figure name: script}.
+SCRIPT_FIGURES = {"diagrama-vae": COURSE / "draw_vae_diagram.py"}
 TABLE_LINE = re.compile(r"^(\w+) = (-?\d+(?:\.\d+)?)$")
 
 # Errata of the original lecture that must not come back (compared in lower case).
@@ -251,6 +253,11 @@ def test_theory_the_seed_asks_for():
     assert "Bengio y otros" in md_01 and "(2007)" in md_01
     assert "no vuelve\na tocarla hasta el ajuste fino" in md_01
     assert "**continuidad**" in md_01 and "**completitud**" in md_01 and "**regular**" in md_01
+    # The 2023 slide's own words, quoted as such; the two property names are this course's.
+    flat_01 = " ".join(md_01.split())
+    quoted = "original (2023) lo resumía en que el espacio latente «no es continuo»"
+    assert quoted in flat_01 and "«continuo y ordenado»" in flat_01
+    assert "En palabras de la" not in flat_01
     # ELBO derived before the KL; the KL is a divergence, not a distance; Bernoulli on grey pixels.
     assert md_02.index("## De la verosimilitud a la ELBO") < md_02.index("## La pérdida")
     assert r"\log p(\mathbf{x}) \ge \text{ELBO}(\mathbf{x})" in md_02
@@ -329,7 +336,8 @@ def test_slide_images_exist_and_come_from_the_notebooks():
     for image in images:
         path = COURSE / image
         assert path.is_file(), f"missing figure {image}"
-        assert path.parent == FIGURES and path.stem in tags, f"{image} is not a notebook figure"
+        assert path.parent == FIGURES, image
+        assert path.stem in tags or SCRIPT_FIGURES[path.stem].is_file(), f"{image}: who draws it?"
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", image
     assert (COURSE / "make_figures.py").is_file()
 
@@ -599,6 +607,47 @@ def test_class_mode_numbers_say_what_the_prose_says(number, claims):
     summary = json.loads((FIGURES / f"cifras-{number}.json").read_text(encoding="utf-8"))
     assert summary["mode"] == "class"
     assert claims(summary["results"], "class") == []
+
+
+# The anomaly slide's sentence, with the three class-mode numbers it quotes.
+ANOMALY_SENTENCE = re.compile(
+    r"el detector marca el (\d+) % de los ceros y da un (\d+,\d) % de falsas alarmas en los demás "
+    r"dígitos \(más del 5 % que pedía el umbral[^)]*\); el área bajo la curva ROC es (\d,\d\d)\."
+)
+
+
+def anomaly_slide_mismatches(slides: str, r: dict[str, float]) -> list[str]:
+    """Where the anomaly slide's numbers differ from the class-mode ones, rounded as it rounds."""
+    match = ANOMALY_SENTENCE.search(strip_marp(slides))
+    if match is None:
+        return ["la transparencia de detección de anomalías ya no da sus tres cifras"]
+    flagged, false_alarms, auc = (float(group.replace(",", ".")) for group in match.groups())
+    said_and_measured = {
+        "ceros marcados (%)": (flagged, round(100 * r["anomalies_flagged"])),
+        "falsas alarmas (%)": (false_alarms, round(100 * r["false_alarms"], 1)),
+        "área bajo la curva ROC": (auc, round(r["anomaly_auc"], 2)),
+    }
+    problems = [f"{name}: la transparencia dice {said}, cifras-01.json {measured}"
+                for name, (said, measured) in said_and_measured.items() if said != measured]
+    if not r["false_alarms"] > 0.05:
+        problems.append("dice «más del 5 %» de falsas alarmas y no lo son")
+    return problems
+
+
+def test_anomaly_slide_quotes_the_class_mode_numbers():
+    summary = json.loads((FIGURES / "cifras-01.json").read_text(encoding="utf-8"))
+    assert anomaly_slide_mismatches(SLIDES.read_text(encoding="utf-8"), summary["results"]) == []
+
+
+def test_anomaly_slide_check_can_fail():
+    slides = SLIDES.read_text(encoding="utf-8")
+    measured = {"anomalies_flagged": 0.6, "false_alarms": 0.0822, "anomaly_auc": 0.9168}
+    assert anomaly_slide_mismatches(slides, measured) == []
+    assert len(anomaly_slide_mismatches(slides, {**measured, "anomalies_flagged": 0.75})) == 1
+    assert len(anomaly_slide_mismatches(slides, {**measured, "false_alarms": 0.04})) == 2
+    reworded = slides.replace("marca el 60 % de los ceros", "marca la mayoría de los ceros")
+    assert anomaly_slide_mismatches(reworded, measured) == [
+        "la transparencia de detección de anomalías ya no da sus tres cifras"]
 
 
 def test_claim_checks_can_fail():

@@ -229,11 +229,11 @@ def test_missing_mnist_subset_says_what_to_do(monkeypatch, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_built_wheel_ships_the_mnist_subset_and_its_licence(tmp_path):
+def test_a_built_wheel_ships_the_mnist_subset_and_the_licences(tmp_path):
     """Package data, not only a file in the checkout: the wheel holds the bytes the course reads."""
     source = tmp_path / "source"
     source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy(REPO / name, source / name)
     for folder in ("solutions", "autograder", "course/data"):
         shutil.copytree(REPO / folder, source / folder, symlinks=True,
@@ -245,7 +245,15 @@ def test_a_built_wheel_ships_the_mnist_subset_and_its_licence(tmp_path):
     with zipfile.ZipFile(wheel) as archive:
         bundled = archive.read("solutions/mnist_subset.npz")
         licence = archive.read("solutions/mnist_subset.README.md").decode("utf-8")
+        names = archive.namelist()
+        (code_licence,) = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
+        code_licence = archive.read(code_licence).decode("utf-8")
+        (metadata,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+        metadata = archive.read(metadata).decode("utf-8")
     assert bundled == (REPO / "course" / "data" / "mnist_subset.npz").read_bytes()
     assert "CC BY-SA 3.0" in licence and "LeCun" in licence
+    assert code_licence == (REPO / "LICENSE").read_text(encoding="utf-8")
+    assert code_licence.startswith("MIT License") and "License-Expression: MIT" in metadata
+    assert "License-File: LICENSE" in metadata
     with np.load(io.BytesIO(bundled)) as arrays:
         assert arrays["x_train"].shape == (5000, 28, 28)
