@@ -8,6 +8,7 @@
     api.feedback("course")                                  # feedback/<student>/<a>/informe.html
     api.export("course")                                    # export/: Canvas, Moodle, JSON
     api.report("course")                                    # report/index.html + PNGs
+    api.similarity("01-autoencoder", "course")              # report/similarity-<a>.html + .csv
     api.publish("course")                                   # feedback + export + report
     api.check("01-autoencoder.ipynb")                       # for students: visible tests
 
@@ -26,6 +27,7 @@ from autograder.outputs.export import export
 from autograder.outputs.feedback import feedback
 from autograder.outputs.publish import publish
 from autograder.outputs.report import report
+from autograder.similarity.run import similarity
 
 __all__ = [
     "AutograderError",
@@ -40,4 +42,5 @@ __all__ = [
     "publish",
     "release",
     "report",
+    "similarity",
 ]

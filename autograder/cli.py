@@ -15,6 +15,7 @@ import textwrap
 from autograder.cli_examples import EXAMPLES, MAIN_EXAMPLES
 from autograder.course import AutograderError
 from autograder.notebook.limits import Limits
+from autograder.similarity import THRESHOLD as SIMILARITY_THRESHOLD
 
 DEFAULT_LIMITS = Limits()  # the grade options' defaults: one place, the API's
 
@@ -94,6 +95,17 @@ def _parser() -> argparse.ArgumentParser:
     report = verb("report", "escribe el informe de la clase (HTML con gráficos PNG)")
     report.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
     report.add_argument("--out", metavar="DIR", help="carpeta de salida (por defecto: report/)")
+
+    similar = verb("similarity", "compara las entregas entre sí (y con cursos anteriores): "
+                   "parejas con trabajo en común")
+    similar.add_argument("assignment", metavar="ASSIGNMENT")
+    similar.add_argument("--against", nargs="+", metavar="FOLDER",
+                         help="entregas de cursos anteriores: carpeta submitted/, carpeta de "
+                         "cuadernos o zip")
+    similar.add_argument("--threshold", type=float, default=SIMILARITY_THRESHOLD, metavar="X",
+                         help="puntuación (0-1) desde la que se señala una pareja "
+                         "(por defecto: %(default)s)")
+    similar.add_argument("--out", metavar="DIR", help="carpeta de salida (por defecto: report/)")
 
     publish = verb("publish", "feedback + export + report, después de corregir")
     publish.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
@@ -255,6 +267,26 @@ def _report(args) -> int:
     return 0
 
 
+def _similarity(args) -> int:
+    from autograder.messages import similarity as texts
+    from autograder.similarity.run import similarity
+
+    result = similarity(args.assignment, args.course_dir, against=args.against,
+                        threshold=args.threshold, **_given(args, "out"))
+    earlier = texts.EARLIER.format(count=result.earlier) if result.earlier else ""
+    print(texts.WRITTEN.format(assignment=result.assignment, students=result.compared,
+                               earlier=earlier, seconds=result.seconds,
+                               flagged=len(result.flagged), threshold=result.threshold))
+    for pair in result.flagged[:texts.CONSOLE_PAIRS]:
+        print(texts.FLAGGED_PAIR.format(a=pair.a.work.who, b=pair.b.work.who, score=pair.score))
+    if len(result.flagged) > texts.CONSOLE_PAIRS:
+        print(texts.MORE_PAIRS.format(count=len(result.flagged) - texts.CONSOLE_PAIRS))
+    for item in result.skipped:
+        print(texts.SKIPPED.format(who=item.who, reason=item.reason))
+    print(texts.PAGE.format(html=os.path.relpath(result.html), csv=os.path.relpath(result.csv)))
+    return 0
+
+
 def _publish(args) -> int:
     from autograder.outputs.publish import publish
 
@@ -287,7 +319,8 @@ def _demo(args) -> int:
 
 VERBS = {
     "release": _release, "collect": _collect, "grade": _grade, "feedback": _feedback,
-    "export": _export, "report": _report, "publish": _publish, "check": _check, "demo": _demo,
+    "export": _export, "report": _report, "similarity": _similarity, "publish": _publish,
+    "check": _check, "demo": _demo,
 }
 
 

@@ -60,6 +60,16 @@ grades.json: todo. Formatos y reglas de cada importador: docs/lms-formats.md."""
 ejemplos:
   autograder report                         # report/index.html con gráficos PNG
   autograder report 01-autoencoder --out informe/""",
+    "similarity": """
+ejemplos:
+  autograder similarity 01-autoencoder
+  autograder similarity 01-autoencoder --against ../curso-2025/submitted/ antiguos.zip
+Compara el trabajo propio de cada estudiante (celdas de respuesta y las que añadió; nunca el
+código de partida ni el enunciado) con el de todos los demás y, con --against, con cuadernos de
+cursos anteriores (una carpeta submitted/, una carpeta de cuadernos o un zip). Escribe
+report/similarity-<ejercicio>.html (parejas ordenadas, lado a lado, coincidencias resaltadas) y
+.csv; las parejas por encima del umbral salen en el informe de la clase. No cambia ninguna nota
+y los estudiantes no lo ven. Qué significa la puntuación: docs/similarity.md.""",
     "publish": """
 ejemplos:
   autograder publish                        # feedback/, export/ y report/ de una vez

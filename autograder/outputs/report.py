@@ -3,7 +3,8 @@
 Per assignment: a grade histogram and the share of submissions passing each test; for the
 class: the most frequent failure messages (numbers blanked so that the same mistake groups
 together), and every submission that needs the instructor's attention — problems while collecting
-or grading (tampering, timeouts, kernel deaths, unreadable notebooks).
+or grading (tampering, timeouts, kernel deaths, unreadable notebooks) — and the pairs of students
+whose work the similarity report flags (`autograder similarity`: only listed, never a grade).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from autograder.outputs.class_results import ClassResults, load_class
 from autograder.outputs.templates import render
 from autograder.outputs.templates.report import REPORT
 from autograder.results import PASSED, write_text_atomically
+from autograder.similarity.run import flagged_pairs
 
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?(?:e[-+]?\d+)?")
 
@@ -73,6 +75,7 @@ def report(
         attention=[s for s in results.submissions if s.problems],
         without_submissions=[a for a in results.assignments if not results.of(a)],
         class_problems=_class_problems(course, results.assignments),
+        similar=similar_work(course, results.assignments, folder),
     ))
     return Report(html, images)
 
@@ -111,6 +114,16 @@ def frequent_failures(results: ClassResults, top: int) -> list[dict]:
         {"assignment": a, "grade_id": g, "pattern": m, "example": examples[(a, g, m)], "count": n}
         for (a, g, m), n in counts.most_common(top)
     ]
+
+
+def similar_work(course: Course, assignments: list[str], folder: Path) -> list[dict]:
+    """Per assignment, the pairs the similarity report flags and its page (in `folder`)."""
+    found = []
+    for assignment in assignments:
+        pairs, page = flagged_pairs(course, assignment, folder)
+        if page is not None:
+            found.append({"assignment": assignment, "pairs": pairs, "page": page.name})
+    return found
 
 
 def _class_problems(course: Course, assignments: list[str]) -> list[str]:

@@ -76,6 +76,14 @@ code { font-size: .92em; }
 {% endfor %}</tbody>
 </table>
 {% else %}<p>Ninguna.</p>{% endif %}
+{% for item in similar %}
+<h3>Parecido entre entregas · {{ item.assignment }}</h3>
+{% if item.pairs %}<ul>{% for pair in item.pairs %}<li>{{ pair.a }} y {{ pair.b }}:
+{{ "%.0f" | format(100 * pair.score) }} % de trabajo en común</li>{% endfor %}</ul>
+{% else %}<p>Ninguna pareja por encima del umbral.</p>{% endif %}
+<p><a href="{{ item.page }}">Informe de parecido</a> (parejas lado a lado; no cambia ninguna
+nota y los estudiantes no lo ven: decide tú).</p>
+{% endfor %}
 {% if class_problems %}
 <h3>Incidencias de la recogida sin estudiante asociado</h3>
 <ul>{% for problem in class_problems %}<li>{{ problem }}</li>{% endfor %}</ul>
