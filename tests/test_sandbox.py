@@ -37,6 +37,8 @@ def test_the_mounts_are_python_libraries_and_the_autograder_never_answers(tmp_pa
             assert any(_inside(path, p) for p in python), path  # pyenv's Python, never the home
     assert REPO.resolve() not in read and Path("/") not in read
     assert spec["environment"]["HOME"].startswith("/tmp/")
+    # matplotlib's font list comes along: no kernel spends a second rebuilding it
+    assert [name for name in spec["home"].values() if name.startswith(".cache/matplotlib/")]
 
 
 def test_answers_inside_a_bound_folder_are_covered(tmp_path, monkeypatch):

@@ -14,7 +14,8 @@ only what `needed()` returns:
 
 Answers are never bound: a folder that holds an answer package (`solutions`, say a checkout of
 this project) is never bound whole, and the answer package is covered wherever Python finds it
-inside a bound folder (`answer_folders`). Standard library only; cached per process.
+inside a bound folder (`answer_folders`). Cached per process (the worker calls it before
+every kernel); matplotlib is imported only to find its font list (`home_files`).
 """
 
 from __future__ import annotations
@@ -222,11 +223,24 @@ def elf_interpreter(executable: str) -> str | None:
     return None
 
 
+def home_files() -> dict[str, str]:
+    """Files the kernel finds in its (new, empty) HOME: matplotlib's font list, which every
+    kernel would otherwise rebuild (about a second each). {path here: path under HOME}"""
+    try:
+        import matplotlib
+        from matplotlib import font_manager  # reads, or builds once, the grader's font list
+    except Exception:  # no matplotlib, or a broken one: the kernel builds its own
+        return {}
+    name = f"fontlist-v{font_manager.FontManager.__version__}.json"
+    path = Path(matplotlib.get_cachedir()) / name
+    return {str(path): f".cache/matplotlib/{name}"} if path.is_file() else {}
+
+
 @functools.lru_cache(maxsize=1)
-def needed() -> dict[str, list[str]]:
+def needed() -> dict:
     """Read-only paths (as given: symbolic links on the way are recreated by the sandbox)."""
     read = [*map(str, python_folders()), *map(str, library_folders()),
             *(f for f in ETC_FILES if os.path.exists(f)), *interpreter_paths()]
     hide = [str(a) for a in answer_folders()
             if any(Path(r) in a.parents for r in read if os.path.isdir(r))]
-    return {"read": list(dict.fromkeys(read)), "hide": hide}
+    return {"read": list(dict.fromkeys(read)), "hide": hide, "home": home_files()}

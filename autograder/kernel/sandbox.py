@@ -62,7 +62,7 @@ def specification(course_dir: Path, workdir: Path, socket_dir: Path) -> dict:
     python_path = mounts.kernel_python_path()
     if python_path:
         environment["PYTHONPATH"] = os.pathsep.join(python_path)
-    return {"read": read, "hide": hide, "environment": environment,
+    return {"read": read, "hide": hide, "environment": environment, "home": needed["home"],
             "writable": [str(Path(workdir).resolve()), str(socket_dir)]}
 
 
@@ -94,6 +94,9 @@ def wrap(command: list[str], spec_text: str) -> list[str]:
     for location, target in sorted(links.items()):
         if not any(_under(PurePosixPath(location), PurePosixPath(b)) for b in binds):
             arguments += ["--symlink", target, location]
+    for source, name in spec.get("home", {}).items():  # read-only files in the private HOME
+        if os.path.isfile(source):
+            arguments += ["--ro-bind", source, f"{HOME}/{name}"]
     for path in spec.get("hide", []):
         if os.path.isdir(path):
             arguments += ["--tmpfs", path]
