@@ -16,7 +16,7 @@ from conftest import venv_environment, wait_for
 
 ROSTER = "id,name,email\nana,Ana García,ana@example.org\nbeto,Beto Ruiz,beto@example.org\n" \
          "carla,Carla Gil,carla@example.org\ndani,Dani Sanz,dani@example.org\n" \
-         "eva,Eva Mora,eva@example.org\n"
+         "eva,Eva Mora,eva@example.org\nfran,Fran Luna,fran@example.org\n"
 
 
 def free_port() -> int:

@@ -359,3 +359,56 @@ def test_a_submission_cannot_read_other_students_uploads(served, graded_three, t
     graded = served.wait_graded("carla", answer.json()["id"])
     mul = next(t for t in graded["tests"] if t["test"] == "test_mul")
     assert mul["status"] == "passed", graded  # the kernel saw no uploads and no database
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+
+@pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
+                    reason="no Chromium / chromedriver: run `make browser`")
+def test_a_student_hands_in_from_a_real_browser(served, tiny, tmp_path):
+    """The personal link, the upload form, the wait, the feedback page; then the dashboard."""
+    pytest.importorskip("selenium")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    notebook = tmp_path / "mi-entrega.ipynb"
+    notebook.write_bytes(notebook_bytes(tiny.complete(mul=MUTANT)))
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-dev-shm-usage",
+                 f"--user-data-dir={tmp_path / 'chromium-profile'}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    wait = WebDriverWait(driver, 240, poll_frequency=0.5)
+    try:
+        driver.get(f"{served.url}/e/{served.tokens['fran']}")
+        wait.until(lambda d: d.title == "Mis entregas")  # forwarded, cookie sent
+        assert "Entregas de Fran Luna" in driver.page_source
+        Select(driver.find_element(By.NAME, "assignment")).select_by_value("tiny")
+        driver.find_element(By.NAME, "notebook").send_keys(str(notebook))
+        driver.find_element(By.CSS_SELECTOR, "form.upload button").click()
+        wait.until(lambda d: "Entrega recibida" in d.page_source)
+        assert "mi-entrega.ipynb" not in driver.current_url
+        # the page refreshes itself while the submission waits; then the link appears
+        link = wait.until(lambda d: d.find_elements(By.LINK_TEXT, "ver corrección"))
+        link[0].click()
+        wait.until(lambda d: d.title == "Corrección de tiny")
+        page = driver.find_element(By.TAG_NAME, "body").text
+        assert "Puntos: 3 / 6" in page and "test_mul" in page and "No superada" in page
+        assert tiny.hidden_source not in driver.page_source
+        cookie = driver.get_cookie("autograder_sesion")
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+
+        driver.delete_all_cookies()
+        driver.get(f"{served.url}/p/{served.instructor}")
+        wait.until(lambda d: d.title == "Panel del profesor")
+        assert "Fran Luna" in driver.page_source and "(fran)" in driver.page_source
+    finally:
+        driver.quit()
