@@ -30,6 +30,7 @@ import site
 import struct
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ANSWER_PACKAGES = ("solutions",)  # import packages that hold the reference answers
@@ -168,9 +169,11 @@ def library_folders() -> list[Path]:
     except OSError:
         pass
     names |= _loader_cache()
-    folders = {os.path.dirname(n) for n in names
+    folders = {Path(os.path.dirname(n)) for n in names
                if any(s in os.path.basename(n) for s in LIBRARY_SUFFIXES)}
-    return sorted(Path(f) for f in folders if os.path.isdir(f))
+    # a library loaded from a temporary folder would show the grader's temporary files
+    private = [Path(tempfile.gettempdir()).resolve(), Path("/tmp"), Path("/dev"), Path("/proc")]
+    return sorted(f for f in folders if f.is_dir() and not _inside(f.resolve(), private))
 
 
 def _loader_cache() -> set[str]:
