@@ -1,6 +1,7 @@
 """Draw the slides' VAE diagram: encoder, the μ and σ vectors, the sampling step, decoder.
 
-    python course/draw_vae_diagram.py        # rewrites figures/diagrama-vae.png
+    python course/draw_vae_diagram.py            # rewrites figures/diagrama-vae.png
+    python course/draw_vae_diagram.py OTRO.png   # writes it elsewhere (.png, .pdf or .svg)
 
 A schematic, not a result: nothing is trained, so it is drawn here rather than by a notebook
 (course/make_figures.py takes the other figures from the notebooks). Only matplotlib; the PNG
@@ -104,9 +105,15 @@ def figure_texts(fig) -> list[str]:
 
 def main(output: Path = OUTPUT) -> int:
     fig = draw()
-    fig.savefig(output, dpi=100, metadata={"Software": None})
-    plt.close(fig)
-    print(f"written {output}")
+    try:
+        stamp = {"metadata": {"Software": None}} if output.suffix.lower() == ".png" else {}
+        fig.savefig(output, dpi=100, **stamp)
+    except (OSError, ValueError) as error:  # a missing folder, an unknown image format
+        print(f"no se pudo escribir {output}: {error}", file=sys.stderr)
+        return 2
+    finally:
+        plt.close(fig)
+    print(f"escrito {output}")
     return 0
 
 

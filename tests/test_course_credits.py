@@ -221,3 +221,11 @@ def test_vae_diagram_draws_mu_sigma_and_the_sampling_step(tmp_path):
     committed = plt.imread(FIGURES / "diagrama-vae.png")
     assert fresh.shape == committed.shape
     assert float(np.mean(np.abs(fresh - committed))) < 0.02
+
+
+def test_vae_diagram_script_explains_a_path_it_cannot_write(tmp_path, capsys):
+    module = diagram_module()
+    assert module.main(tmp_path / "no-such-folder" / "diagram.png") == 2
+    assert module.main(tmp_path / "diagram.unknown") == 2
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert len(errors) == 2 and all(line.startswith("no se pudo escribir") for line in errors)
