@@ -28,7 +28,7 @@ from autograder.intake.manifest import Manifest
 from autograder.intake.roster import split_name
 from autograder.results import SubmissionResult, write_json_atomically
 from autograder.service.logs import log
-from autograder.service.store import FAILED, GRADED, Store, Submission
+from autograder.service.store import FAILED, GRADED, GRADING, Store, Submission
 
 
 class Grader:
@@ -80,8 +80,9 @@ class Grader:
             self.pool.shutdown()
         for thread in self.threads:
             thread.join(timeout=30)
-        requeued = self.store.requeue_unfinished()
-        log("grader_stopped", back_to_queue=len(requeued) + 0)
+        interrupted = len(self.store.with_status(GRADING))
+        self.store.requeue_unfinished()  # those with a stored result are recorded on next start
+        log("grader_stopped", back_to_queue=interrupted)
 
     def running(self) -> int:
         return len(self.in_flight)
