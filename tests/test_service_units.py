@@ -134,3 +134,17 @@ def test_tokens_are_stored_hashed_reissued_and_revoked(tmp_path):
     assert store.holder(token["beto"]) is None
     with pytest.raises(AutograderError, match="no tiene ningún enlace activo"):
         tokens(tiny_course, revoke=["beto"])
+
+
+def test_a_grader_failure_reaches_the_student_without_its_details():
+    from autograder import messages
+    from autograder.messages.service import GRADER_FAILED
+
+    result = _result("se esperaba 3")
+    lost = messages.worker_lost(messages.WORKER_ERROR.format(
+        detail='Traceback (most recent call last):\n  File "task.py"\nOperationalError'))
+    result["problems"] = [{"code": lost.code, "message": lost.message}]
+    student = reveal.student_view(result, "full", True, {("nb", "test_kl")})
+    assert student["problems"] == [GRADER_FAILED]
+    instructor = reveal.student_view(result, "full", False, set(), student=False)
+    assert "OperationalError" in instructor["problems"][0]

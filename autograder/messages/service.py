@@ -36,6 +36,8 @@ TOO_MANY = ("Has hecho {count} entregas de «{assignment}» en la última hora (
             "podrás volver a entregar a partir de las {next_time}.")
 CSRF = ("El formulario ha caducado o no viene de esta página: recarga la página y vuelve a "
         "entregar.")
+GRADER_FAILED = ("La corrección de tu entrega falló por un error del corrector, no de tu cuaderno: "
+                 "tu profesor lo revisará. Puedes volver a entregar.")
 INTERNAL = "Error interno del servicio; tu profesor lo verá en el registro. Inténtalo más tarde."
 ACCEPTED = "Entrega recibida ({size} bytes, huella {sha}); está en la cola de corrección."
 

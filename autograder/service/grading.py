@@ -52,9 +52,13 @@ class Grader:
 
     def start(self) -> None:
         for submission in self.store.requeue_unfinished():  # graded by a killed run: record
-            plan = self._plan(submission)
-            result = SubmissionResult.from_json(submission.result)
-            self._conclude(submission, plan, result, ok=submission.status != FAILED)
+            try:
+                plan = self._plan(submission)
+                result = SubmissionResult.from_json(submission.result)
+                self._conclude(submission, plan, result, ok=True)
+            except (AutograderError, OSError, ValueError, KeyError) as error:
+                log("cannot_record", id=submission.id, error=str(error))
+                self.store.finish(submission.id, FAILED)
         if self.access:
             self.threads.append(threading.Thread(target=self._cluster_loop, daemon=True))
         else:

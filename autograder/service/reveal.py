@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from autograder.messages.service import GRADER_FAILED
 from autograder.results import MANUAL, SubmissionResult
 
 HIDDEN_MARK = "BEGIN HIDDEN TESTS"
@@ -39,8 +40,10 @@ def hidden_cells(sources) -> set[tuple[str, str]]:
 
 
 def student_view(result: dict, view: str, before_deadline: bool,
-                 hidden: set[tuple[str, str]]) -> dict:
-    """The JSON a student gets for a graded submission's `result` (SubmissionResult.to_json)."""
+                 hidden: set[tuple[str, str]], student: bool = True) -> dict:
+    """The JSON a student gets for a graded submission's `result` (SubmissionResult.to_json).
+    A grader failure reaches a student as one sentence, without the error's details (the
+    instructor, `student=False`, reads them whole)."""
     graded = SubmissionResult.from_json(result)
     tests = []
     for notebook in graded.notebooks:
@@ -62,5 +65,6 @@ def student_view(result: dict, view: str, before_deadline: bool,
         "points": graded.points if shown else None,
         "max_points": graded.max_points if shown else None,
         "tests": tests,
-        "problems": [problem.message for problem in graded.all_problems] if shown else [],
+        "problems": [GRADER_FAILED if student and problem.code == "grading_error"
+                     else problem.message for problem in graded.all_problems] if shown else [],
     }

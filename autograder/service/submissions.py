@@ -150,7 +150,7 @@ def describe(service: Service, submission: Submission, holder: Holder) -> dict:
     }
     if submission.result is not None and submission.status != QUEUED:
         if holder.role == INSTRUCTOR:
-            view = reveal.student_view(submission.result, "full", False, set())
+            view = reveal.student_view(submission.result, "full", False, set(), student=False)
         else:
             view = reveal.student_view(
                 submission.result, policy.view(moment), not policy.past_deadline(moment),
