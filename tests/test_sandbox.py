@@ -81,6 +81,13 @@ def test_the_program_loader_is_read_from_the_interpreter():
     assert mounts.elf_interpreter(__file__) is None  # not an ELF file
 
 
+def test_a_course_folder_around_the_project_keeps_python_visible(tmp_path):
+    # the repository is itself a course folder (nbgrader_config.py, exercises/): grading there
+    # must still show the kernel its venv and the autograder package, and nothing else of it
+    spec = sandbox.specification(REPO, REPO / "autograded" / "ana" / "a", tmp_path)
+    assert str(mounts.autograder_package()) in spec["read"] and str(REPO) not in spec["read"]
+
+
 @needs_bwrap
 def test_inside_the_sandbox_only_python_and_the_workdir_exist(tmp_path):
     course = tmp_path / "course"
@@ -111,7 +118,7 @@ def test_inside_the_sandbox_only_python_and_the_workdir_exist(tmp_path):
     )
     command = sandbox.wrap([sys.executable, "-c", probe], json.dumps(spec))
     environment = kernel_variables({}, spec)
-    done = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=60,
+    done = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=300,
                           env=environment)
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout)

@@ -53,8 +53,8 @@ def specification(course_dir: Path, workdir: Path, socket_dir: Path) -> dict:
 
     needed = mounts.needed()
     course = Path(course_dir).resolve()
-    read = [p for p in needed["read"] if not _under(Path(p).resolve(), course)]
-    # A course folder inside something bound (unusual: a course inside the venv) stays covered.
+    read = needed["read"]  # a venv inside the course folder shows that venv, not the course
+    # A course folder inside something bound (unusual: a course inside a venv) stays covered.
     hide = [*needed["hide"], *([str(course)] if any(
         _under(course, Path(p).resolve()) for p in read) else [])]
     environment = {"HOME": HOME, "TMPDIR": "/tmp",
@@ -106,8 +106,10 @@ def wrap(command: list[str], spec_text: str) -> list[str]:
         at = command.index("-f") + 1
         arguments += ["--ro-bind", command[at], CONNECTION_FILE]
         command = [*command[:at], CONNECTION_FILE, *command[at + 1:]]
-    if os.path.isdir(os.getcwd()):
-        arguments += ["--chdir", os.getcwd()]
+    try:
+        arguments += ["--chdir", os.getcwd()]  # the kernel's folder, bound above
+    except OSError:
+        pass  # no working folder (removed): bwrap starts in /
     return [*arguments, "--", *command]
 
 
