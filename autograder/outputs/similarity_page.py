@@ -34,7 +34,8 @@ def write_pages(course: Course, result, out: Path | None) -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     labels = _labels(result)
     flagged = result.flagged
-    shown = flagged + [p for p in result.pairs if p.score < result.threshold][:SHOWN_BELOW]
+    shown = {id(p) for p in flagged + [p for p in result.pairs
+                                       if p.score < result.threshold][:SHOWN_BELOW]}
     html = folder / page_name(result.assignment, "html")
     write_text_atomically(html, render(
         SIMILARITY,
@@ -43,9 +44,9 @@ def write_pages(course: Course, result, out: Path | None) -> tuple[Path, Path]:
         generated=datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
         result=result,
         rows=[_row(rank, pair, result.threshold) for rank, pair in enumerate(result.pairs, 1)
-              if pair in shown],
+              if id(pair) in shown],
         details=[_details(rank, pair, labels, result.threshold)
-                 for rank, pair in enumerate(result.pairs, 1) if pair in shown],
+                 for rank, pair in enumerate(result.pairs, 1) if id(pair) in shown],
         floor=FLOOR, methods=METHODS,
     ))
     path = folder / page_name(result.assignment, "csv")

@@ -30,7 +30,7 @@ FLOOR = {CODE: 150, TEXT: 20}
 MIN_SHARED = 2  # fingerprints a pair must share before it is scored
 
 
-@dataclass
+@dataclass(eq=False)
 class Student:
     work: Work
     prints: dict[str, Fingerprints]
@@ -45,7 +45,7 @@ class Student:
         return not any(self.written(kind) for kind in KINDS)
 
 
-@dataclass
+@dataclass(eq=False)
 class Pair:
     a: Student
     b: Student
@@ -139,17 +139,19 @@ def _cell_shares(student: Student, kind: str, covered: list[np.ndarray]) -> dict
 
 
 def compare(works: list[Work], release: Release, *, common: int | None = None,
-            minimum: float = 0.0) -> tuple[list[Pair], list[Student]]:
-    """Pairs scoring at least `minimum`, best first; and every student, blank ones marked."""
+            minimum: float = 0.0) -> tuple[list[Pair], list[Student], int]:
+    """Pairs scoring at least `minimum`, best first; every student, blank ones marked; and how
+    many pairs were scored (those sharing fingerprints)."""
     students = [fingerprint_work(work, release) for work in works]
     current = sum(1 for s in students if not s.work.earlier)
     drop_common(students, common if common is not None else common_limit(current))
-    pairs = []
+    pairs, scored = [], 0
     for (i, j), count in candidate_pairs(students).items():
         if count < MIN_SHARED:
             continue
+        scored += 1
         pair = score_pair(students[i], students[j])
         if pair.score >= minimum and pair.score > 0:
             pairs.append(pair)
     pairs.sort(key=lambda p: (-p.score, p.a.work.who, p.b.work.who))
-    return pairs, students
+    return pairs, students, scored

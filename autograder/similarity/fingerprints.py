@@ -17,7 +17,7 @@ import re
 import unicodedata
 import zlib
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 from copydetect.utils import filter_code, winnow
@@ -103,6 +103,12 @@ def _stemmer():
     return snowballstemmer.stemmer("spanish")
 
 
+@lru_cache(maxsize=65536)
+def _stem_id(word: str) -> int:
+    """A word's Spanish stem as a number (cached: a class writes the same words over and over)."""
+    return zlib.crc32(_stemmer().stemWord(word).encode())
+
+
 def text_units(source: str) -> Units:
     plain = unicodedata.normalize("NFKD", clean(source).lower())
     plain = "".join(ch for ch in plain if not unicodedata.combining(ch) or ch == "\u0303")
@@ -112,7 +118,7 @@ def text_units(source: str) -> Units:
         word = match.group()
         if word in _STOPWORDS or len(word) < 2:
             continue
-        stems.append(zlib.crc32(_stemmer().stemWord(word).encode()))
+        stems.append(_stem_id(word))
         lines.append(plain.count("\n", 0, match.start()))
     return Units(np.array(stems, dtype=np.int64), np.array(lines, dtype=np.int64))
 

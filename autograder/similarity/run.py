@@ -37,6 +37,7 @@ class Similarity:
     seconds: float
     cells: list[str]  # answer labels, in notebook order
     common: int = 0  # fingerprints in more submissions than this were dropped as idioms
+    scored: int = 0  # pairs sharing fingerprints, the only ones scored
     html: Path | None = None
     csv: Path | None = None
     against: list[str] = field(default_factory=list)
@@ -73,14 +74,14 @@ def similarity(
     skipped = [item for item in found if isinstance(item, Skipped)]
     class_size = sum(1 for work in works if not work.earlier)
     common = common if common is not None else common_limit(class_size)
-    pairs, students = compare(works, release, common=common, minimum=LISTED)
+    pairs, students, scored = compare(works, release, common=common, minimum=LISTED)
     skipped += [Skipped(s.work.who, texts.BLANK) for s in students if s.blank]
     result = Similarity(
         assignment, threshold, pairs, skipped,
         compared=sum(1 for s in students if not s.work.earlier and not s.blank),
         earlier=sum(1 for s in students if s.work.earlier and not s.blank),
         seconds=time.perf_counter() - started, cells=release.answer_labels,
-        against=[str(source) for source in sources], common=common,
+        against=[str(source) for source in sources], common=common, scored=scored,
     )
     from autograder.outputs.similarity_page import write_pages
 

@@ -30,7 +30,8 @@ h3 small, h4 small { font-weight: normal; color: #555; }
 <h1>Parecido entre entregas · {{ assignment }}</h1>
 <p>{{ course }} · generado el {{ generated }} · {{ result.compared }} entregas comparadas
 {%- if result.earlier %} y {{ result.earlier }} cuadernos de cursos anteriores
-({{ result.against | join(", ") }}){% endif %} en {{ "%.1f" | format(result.seconds) }} s.</p>
+({{ result.against | join(", ") }}){% endif %} en {{ "%.1f" | format(result.seconds) }} s
+({{ result.scored }} parejas comparten huellas y se puntuaron).</p>
 
 <div class="note">
 <p><strong>Qué significa la puntuación.</strong> Para cada estudiante se toma solo su trabajo:
