@@ -12,11 +12,13 @@ import statistics
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .analysis import encode, interpolate
+from ._keras import ops
+from .analysis import encode, interpolate, interpolation_endpoints
 
 DPI = 100
 
@@ -97,8 +99,12 @@ def plot_latent_space(codes, labels, path, title: str = "") -> Path:
         axis_labels = ["z[0]", "label"]
     figure = _figure(width=6.0, height=5.0)
     axes = figure.subplots()
-    scatter = axes.scatter(points[:, 0], points[:, 1], c=labels, cmap="tab10", s=8, alpha=0.8)
-    figure.colorbar(scatter, ax=axes, label="label")
+    classes = int(np.max(labels)) + 1
+    scatter = axes.scatter(
+        points[:, 0], points[:, 1], c=labels, cmap="tab10", s=8, alpha=0.8,
+        vmin=-0.5, vmax=max(classes, 10) - 0.5,  # one tab10 colour per label, ticks centred
+    )
+    figure.colorbar(scatter, ax=axes, label="label", ticks=range(classes))
     axes.set_xlabel(axis_labels[0])
     axes.set_ylabel(axis_labels[1])
     figure.suptitle(title or "Latent codes of held-out images")
@@ -123,28 +129,53 @@ def plot_image_grid(images, image_shape: Sequence[int], path, columns: int = 8, 
     return _save(figure, path)
 
 
-def plot_interpolation(images, image_shape: Sequence[int], path, title: str = "") -> Path:
-    """A strip of decoded codes on the line between two codes, start on the left.
+def plot_interpolation(rows: Sequence[Mapping], image_shape: Sequence[int], path, title=""):
+    """One row per pair: the real start image, the decoded path, the real end image.
+
+    Args:
+        rows: `{"label", "start", "path", "end"}` each: the row's name, the two real images and
+            the decoded codes from the start's code to the end's (first column t = 0).
+        image_shape: (height, width) of one image.
+        path: Where to write the PNG.
+        title: Figure title.
 
     Example:
-        >>> strip = interpolate(autoencoder, x_test[0], x_test[1], steps=9)
-        >>> plot_interpolation(strip, (8, 8), "interpolation.png")
+        >>> strip = interpolate(autoencoder, x_test[i], x_test[j], steps=9)
+        >>> row = {"label": "1 → 7", "start": x_test[i], "path": strip, "end": x_test[j]}
+        >>> plot_interpolation([row], (28, 28), "interpolation.png")
     """
-    steps = len(images)
-    figure = _figure(width=1.1 * steps, height=1.8)
-    row = figure.subplots(1, steps, squeeze=False)[0]
-    weights = np.linspace(0.0, 1.0, steps)
-    for axes, image, weight in zip(row, images, weights):
-        _show_image(axes, image, image_shape)
-        axes.set_xlabel(f"{weight:.2f}")
-    figure.suptitle(title or "Decoded codes between two held-out images")
+    steps = len(rows[0]["path"])
+    figure = _figure(width=1.0 * (steps + 2) + 1.4, height=1.15 * len(rows) + 1.0)
+    # A narrow empty column on each side of the path sets the real images apart.
+    grid = figure.subplots(
+        len(rows), steps + 4, squeeze=False,
+        gridspec_kw={"width_ratios": [1, 0.25, *[1] * steps, 0.25, 1]},
+    )
+    for axes_row, row in zip(grid, rows):
+        images = [row["start"], None, *row["path"], None, row["end"]]
+        for axes, image in zip(axes_row, images):
+            if image is None:
+                axes.set_axis_off()
+            else:
+                _show_image(axes, image, image_shape)
+        for axes in (axes_row[0], axes_row[-1]):
+            for spine in axes.spines.values():
+                spine.set_edgecolor("tab:orange")
+                spine.set_linewidth(2.5)
+        axes_row[0].set_ylabel(row["label"], rotation=0, ha="right", va="center")
+    column_titles = ["real", None, *[f"t={w:.2f}" for w in np.linspace(0, 1, steps)], None, "real"]
+    for axes, column_title in zip(grid[0], column_titles):
+        if column_title:
+            axes.set_title(column_title, fontsize=9)
+    figure.suptitle(title or "Decoded codes between two held-out images (real images framed)")
     return _save(figure, path)
 
 
 def plot_vae_manifold(vae, image_shape: Sequence[int], path, n: int = 15, title: str = ""):
     """Decoded images on an n x n grid of 2-D codes at evenly spaced quantiles of N(0, 1).
 
-    Only defined for a two-dimensional latent space: returns None (and writes nothing) otherwise.
+    Tiles are separated by white lines; the ticks give each row's and column's z value. Only
+    defined for a two-dimensional latent space: returns None (and writes nothing) otherwise.
 
     Example:
         >>> plot_vae_manifold(vae, (28, 28), "manifold.png")   # vae.latent_dim == 2
@@ -157,18 +188,33 @@ def plot_vae_manifold(vae, image_shape: Sequence[int], path, n: int = 15, title:
     codes = np.array([[z0, z1] for z1 in values[::-1] for z0 in values], dtype="float32")
     images = vae.decoder.predict(codes, batch_size=256, verbose=0)
     height, width = _image_size(image_shape, images.shape[-1])
-    canvas = images.reshape(n, n, height, width).transpose(0, 2, 1, 3).reshape(n * height, -1)
-    figure = _figure(width=7.0, height=7.0)
+    gap = max(1, height // 14)  # in pixels: 1 for 8x8 tiles, 2 for 28x28
+    tiles = np.pad(
+        images.reshape(n, n, height, width), ((0, 0), (0, 0), (0, gap), (0, gap)),
+        constant_values=np.nan,
+    )
+    canvas = tiles.transpose(0, 2, 1, 3).reshape(n * (height + gap), n * (width + gap))
+    figure = _figure(width=7.4, height=7.6)
     axes = figure.subplots()
-    extent = (values[0], values[-1], values[0], values[-1])
-    axes.imshow(canvas, cmap="gray", vmin=0.0, vmax=1.0, extent=extent)
-    axes.set_xlabel("z[0]")
-    axes.set_ylabel("z[1]")
-    figure.suptitle(title or "Decoder outputs over the 2-D latent space")
+    colours = matplotlib.colormaps["gray"].with_extremes(bad="white")
+    axes.imshow(canvas[:-gap, :-gap], cmap=colours, vmin=0.0, vmax=1.0, interpolation="nearest")
+    centres_x = np.arange(n) * (width + gap) + (width - 1) / 2
+    centres_y = np.arange(n) * (height + gap) + (height - 1) / 2
+    ticks = [f"{v + 0.0:.2f}" for v in values]  # + 0.0: no "-0.00" in the middle
+    axes.set_xticks(centres_x, ticks, rotation=90, fontsize=8)
+    axes.set_yticks(centres_y, ticks[::-1], fontsize=8)
+    axes.set_xlabel("z[0] (code value at the column's centre)")
+    axes.set_ylabel("z[1] (code value at the row's centre)")
+    figure.suptitle(
+        title or f"Decoder output at each point of a {n} x {n} grid of codes z\n"
+        "(quantiles 1 % to 99 % of N(0, 1) on each axis)"
+    )
     return _save(figure, path)
 
 
-def save_model_figures(kind: str, model, data, histories, folder, seed: int = 0) -> list[Path]:
+def save_model_figures(
+    kind: str, model, data, histories, folder, seed: int = 0, endpoints=None
+) -> list[Path]:
     """Every figure of one trained reference model, written into `folder`.
 
     Args:
@@ -178,6 +224,8 @@ def save_model_figures(kind: str, model, data, histories, folder, seed: int = 0)
         histories: `{name: History}` as returned by the `solutions.training` functions.
         folder: Existing folder for the PNG files.
         seed: Seed of the prior samples.
+        endpoints: The interpolation's pairs as `analysis.interpolation_endpoints` returns them
+            (computed here when None).
 
     Returns:
         The paths written.
@@ -189,39 +237,57 @@ def save_model_figures(kind: str, model, data, histories, folder, seed: int = 0)
     folder = Path(folder)
     shape = data.image_shape
     x, y = data.x_test, data.y_test
-    other = int(np.argmax(y != y[0]))  # the first held-out example of another class
-    reconstructions = (
-        model.decoder.predict(encode(model, x[:10]), verbose=0) if kind == "vae"
-        else model.predict(x[:10], verbose=0)
-    )
+    # One held-out example of each digit, in order: the row reads 0, 1, 2, ...
+    shown = np.array([np.flatnonzero(y == digit)[0] for digit in np.unique(y)][:10])
+    reconstructions = ops.convert_to_numpy(model.decoder(encode(model, x[shown])))
+    decoded = ", decoded posterior means" if kind == "vae" else ""
+    name = f"{kind}, {model.latent_dim}-number code"
     paths = [
         plot_reconstructions(
-            x, reconstructions, shape, folder / "reconstructions.png",
-            title=f"{kind}: held-out images (top) and reconstructions (bottom"
-            + (", decoded posterior means)" if kind == "vae" else ")"),
+            x[shown], reconstructions, shape, folder / "reconstructions.png",
+            title=f"{name}: held-out digits (top) and their reconstructions (bottom{decoded})",
         ),
-        plot_loss_curves(histories, folder / "loss_curves.png", title=f"{kind}: loss per epoch"),
+        plot_loss_curves(histories, folder / "loss_curves.png", title=f"{name}: loss per epoch"),
         plot_latent_space(
             encode(model, x), y, folder / "latent_space.png",
-            title=f"{kind}: codes of held-out images"
+            title=f"{name}: codes of held-out images, coloured by digit"
             + (" (posterior means)" if kind == "vae" else ""),
         ),
         plot_interpolation(
-            interpolate(model, x[0], x[other], steps=9), shape, folder / "interpolation.png",
-            title=f"{kind}: decoded codes between a held-out {y[0]} and a {y[other]}",
+            _interpolation_rows(model, data, endpoints), shape, folder / "interpolation.png",
+            title=f"{name}: decoded codes on the line between two held-out digits' codes"
+            + (" (posterior means)" if kind == "vae" else "") + ", real images framed",
         ),
     ]
     if kind == "vae":
         paths.append(
             plot_image_grid(
                 model.generate(32, seed=seed), shape, folder / "samples.png",
-                title="vae: decoded samples from the prior N(0, I)",
+                title=f"{name}: 32 images decoded from codes drawn from the prior N(0, I)",
             )
         )
-        manifold = plot_vae_manifold(model, shape, folder / "manifold.png")
+        manifold = plot_vae_manifold(model, shape, folder / "manifold.png", title=(
+            f"{name}: decoder output at each point of a 15 x 15 grid of codes z\n"
+            "(quantiles 1 % to 99 % of N(0, 1) on each axis)"
+        ))
         if manifold is not None:
             paths.append(manifold)
     return paths
+
+
+def _interpolation_rows(model, data, endpoints) -> list[dict]:
+    if endpoints is None:
+        endpoints = interpolation_endpoints(model, data)
+    rows = []
+    for pair in endpoints:
+        start, end = data.x_test[pair["index_from"]], data.x_test[pair["index_to"]]
+        label = f"{pair['from']} → {pair['to']}"
+        if not pair["recognised"]:  # an undertrained model: say what its ends look like
+            looks_a, looks_b = pair["reconstructed_as"]
+            label += f"\n(decoded ends\nread as\n{looks_a} → {looks_b})"
+        rows.append({"label": label, "start": start, "end": end,
+                     "path": interpolate(model, start, end, steps=9)})
+    return rows
 
 
 def _figure(width: float, height: float) -> Figure:

@@ -4,11 +4,15 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from matplotlib.image import imread
 
+from solutions import Autoencoder, interpolate
 from solutions._keras import keras
-from solutions.cli import main
+from solutions.analysis import interpolation_endpoints
+from solutions.cli import build_parser, main
+from solutions.plots import _interpolation_rows
 
 FIGURES = {
     "autoencoder": {"reconstructions", "loss_curves", "latent_space", "interpolation"},
@@ -74,12 +78,72 @@ def test_progress_bars_unless_quiet(tmp_path, capsys):
 
 
 def test_demo_prints_a_table_of_the_three_models(tmp_path, capsys):
-    assert main(["demo", "--epochs", "1", "--out", str(tmp_path), "--quiet"]) == 0
+    arguments = ["demo", "--dataset", "digits", "--epochs", "1", "--out", str(tmp_path), "--quiet"]
+    assert main(arguments) == 0
     output = capsys.readouterr().out
     for model in ("autoencoder", "stacked", "vae"):
-        assert (tmp_path / model / "metrics.json").exists()
+        metrics = json.loads((tmp_path / model / "metrics.json").read_text())
+        assert metrics["dataset"] == "digits" and len(metrics["interpolation_endpoints"]) == 2
         assert str(tmp_path / model) in output
     assert "-ELBO" in output and "pretrained" in output and "PCA" in output
+
+
+def test_demo_trains_on_the_bundled_28x28_digits_by_default():
+    assert build_parser().parse_args(["demo"]).dataset == "mnist_subset"
+    assert build_parser().parse_args(["train", "vae"]).dataset == "digits"
+
+
+# --- interpolation figures: the digits a row names are the digits it shows -------------------
+
+
+@pytest.fixture(scope="module")
+def reader(digits):
+    """A classifier the figures never use (logistic regression on the pixels): it reads digits."""
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(max_iter=2000).fit(digits.x_train, digits.y_train)
+
+
+@pytest.mark.parametrize("model, epochs", [("autoencoder", 10), ("vae", 30)])
+def test_interpolation_rows_start_and_end_at_the_digits_they_name(
+    model, epochs, tmp_path, digits, reader
+):
+    """`train` (the demo's path) picks each row's ends; the first and last decoded images are
+    read as the digits the row's label names, by a classifier the figure never saw."""
+    arguments = ["train", model, "--dataset", "digits", "--epochs", str(epochs),
+                 "--out", str(tmp_path), "--quiet"]
+    assert main(arguments) == 0
+    trained = keras.saving.load_model(tmp_path / model / f"{model}.keras")
+    rows = json.loads((tmp_path / model / "metrics.json").read_text())["interpolation_endpoints"]
+    assert len(rows) == 2 and all(row["recognised"] for row in rows), rows
+    for row in rows:
+        start, end = digits.x_test[row["index_from"]], digits.x_test[row["index_to"]]
+        assert digits.y_test[[row["index_from"], row["index_to"]]].tolist() == [
+            row["from"], row["to"]
+        ]
+        path = interpolate(trained, start, end, steps=9)
+        assert reader.predict(path[[0, -1]]).tolist() == [row["from"], row["to"]], row
+
+
+def test_a_row_whose_ends_are_not_the_named_digits_says_what_they_show(digits):
+    """An untrained model, and a judge that reads every image as a 5: no pair is recognised, and
+    the row label says what the decoded ends read as instead of claiming the named digits."""
+    model = Autoencoder(input_dim=64, latent_dim=2, hidden_units=(8,))
+
+    def judge(x):
+        return np.tile(np.eye(10)[5], (len(x), 1))
+
+    rows = interpolation_endpoints(model, digits, judge)
+    assert [(row["from"], row["to"]) for row in rows] == [(1, 7), (3, 8)]
+    assert all(not row["recognised"] and row["reconstructed_as"] == [5, 5] for row in rows)
+    labels = [row["label"] for row in _interpolation_rows(model, digits, rows)]
+    assert labels[0].startswith("1 → 7") and "read as\n5 → 5" in labels[0]
+
+    def clear_fives_and_sixes(x):  # every image reads as a clear 5 and a clear 6: row 5 → 6
+        return np.tile(np.isin(np.arange(10), [5, 6]) * 0.95, (len(x), 1))
+
+    (row,) = interpolation_endpoints(model, digits, clear_fives_and_sixes, rows=1)
+    assert (row["from"], row["to"], row["recognised"]) == (5, 6, True)
 
 
 def error_line(capsys):
