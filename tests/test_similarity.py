@@ -190,6 +190,9 @@ def test_page_shows_pairs_side_by_side_with_matching_lines_highlighted(calibrati
     # a highlighted line of the copy is code the other student also has
     hit = re.search(r'<span class="hit">([^<]*\w[^<]*)</span>', first).group(1)
     assert hit.strip()
+    # written answers: the matched runs of words are marked, not whole lines
+    marked = re.findall(r"<mark>([^<]*)</mark>", html)
+    assert marked and all(len(m.split()) >= 4 for m in marked)
     rows = list(csv.DictReader(result.csv.open(encoding="utf-8")))
     assert len(rows) == len(result.pairs)
     assert set(rows[0]) >= {"estudiante_a", "estudiante_b", "puntuacion", "codigo",
@@ -315,3 +318,15 @@ def test_answer_cells_come_from_the_release(calibration):
                             "add_noise", "train_denoising", "choose_threshold",
                             "answer_autoencoder_vs_pca"]
     assert cell(notebooks["reference--original"], "setup").source  # locked cells are present
+
+
+def test_flagged_pairs_are_under_needs_attention_in_the_class_report():
+    from autograder.outputs.templates import REPORT, render
+
+    html = render(REPORT, course="curso", summary=[], plots=[], failures=[], attention=[],
+                  similar=[{"assignment": "03-vae", "page": "similarity-03-vae.html",
+                            "pairs": [{"a": "ana", "b": "bea", "score": 0.8731}]}])
+    attention = html.split("Entregas que requieren atención")[1]
+    assert "Parecido entre entregas · 03-vae" in attention
+    assert "ana y bea: 87 % de trabajo en común" in " ".join(attention.split())
+    assert 'href="similarity-03-vae.html"' in attention

@@ -90,22 +90,40 @@ def _details(rank: int, pair: Pair, labels: list[str], threshold: float) -> dict
     return {"rank": rank, "row": _row(rank, pair, threshold), "blocks": blocks}
 
 
-def _cells(student: Student, pair: Pair, side: int, label: str) -> list[list[dict]]:
-    """The student's cells under `label`, each as lines: {text, hit}."""
+def _cells(student: Student, pair: Pair, side: int, label: str) -> list[dict]:
+    """The student's cells under `label`: code as lines {text, hit}, a written answer as
+    pieces {text, hit} (matched runs of words, the words between them included)."""
     cells = []
     for index, cell in enumerate(student.work.cells):
         if cell.label != label:
             continue
-        hit_lines: set[int] = set()
-        for kind in KINDS:
-            if cell.kind != kind:
-                continue
-            covered = pair.matched[kind][side][index]
-            lines = student.prints[kind].lines[index]
-            hit_lines = set(np.unique(lines[covered[: len(lines)]]).tolist())
-        cells.append([{"text": line, "hit": number in hit_lines}
-                      for number, line in enumerate(clean(cell.source).split("\n"))])
+        source = clean(cell.source)
+        prints = student.prints[cell.kind]
+        covered = pair.matched[cell.kind][side][index]
+        if cell.kind == TEXT:
+            cells.append({"kind": TEXT, "pieces": _pieces(source, prints.spans[index], covered)})
+            continue
+        hit_lines = set(np.unique(prints.lines[index][covered]).tolist())
+        cells.append({"kind": CODE, "lines": [
+            {"text": line, "hit": number in hit_lines}
+            for number, line in enumerate(source.split("\n"))]})
     return cells
+
+
+def _pieces(source: str, spans: np.ndarray, covered: np.ndarray) -> list[dict]:
+    pieces, done, index = [], 0, 0
+    while index < len(covered):
+        if not covered[index]:
+            index += 1
+            continue
+        last = index
+        while last + 1 < len(covered) and covered[last + 1]:
+            last += 1
+        start, end = int(spans[index][0]), int(spans[last][1])
+        pieces += [{"text": source[done:start], "hit": False},
+                   {"text": source[start:end], "hit": True}]
+        done, index = end, last + 1
+    return [*pieces, {"text": source[done:], "hit": False}]
 
 
 def _number(value: float | None) -> str:

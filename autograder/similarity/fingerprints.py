@@ -47,6 +47,7 @@ class Units:
 
     values: np.ndarray  # int64, one per unit
     lines: np.ndarray  # int64, 0-based line in the cell's source
+    spans: np.ndarray | None = None  # text: each word's (start, end) in the cleaned source
 
 
 def clean(source: str) -> str:
@@ -83,7 +84,7 @@ def _dropped_before(filtered: str, offsets: np.ndarray, raw_length: int) -> np.n
     return values[np.searchsorted(keys, np.arange(len(filtered)), side="left")]
 
 
-_WORD = re.compile(r"[a-z0-9ñ]+")
+_WORD = re.compile(r"[^\W_]+")
 # Spanish function words, and Markdown/LaTeX words that carry no content
 _STOPWORDS = frozenset("""
 a al algo algun alguna algunas alguno algunos ante antes aun asi aunque bajo bien cada casi como
@@ -109,18 +110,25 @@ def _stem_id(word: str) -> int:
     return zlib.crc32(_stemmer().stemWord(word).encode())
 
 
+def _plain(word: str) -> str:
+    """Lower case, accents dropped (ñ kept)."""
+    word = unicodedata.normalize("NFKD", word.lower())
+    word = "".join(ch for ch in word if not unicodedata.combining(ch) or ch == "\u0303")
+    return unicodedata.normalize("NFKC", word)
+
+
 def text_units(source: str) -> Units:
-    plain = unicodedata.normalize("NFKD", clean(source).lower())
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch) or ch == "\u0303")
-    plain = unicodedata.normalize("NFKC", plain)  # ñ back together, other accents gone
-    stems, lines = [], []
-    for match in _WORD.finditer(plain):
-        word = match.group()
+    source = clean(source)
+    stems, lines, spans = [], [], []
+    for match in _WORD.finditer(source):
+        word = _plain(match.group())
         if word in _STOPWORDS or len(word) < 2:
             continue
         stems.append(_stem_id(word))
-        lines.append(plain.count("\n", 0, match.start()))
-    return Units(np.array(stems, dtype=np.int64), np.array(lines, dtype=np.int64))
+        lines.append(source.count("\n", 0, match.start()))
+        spans.append(match.span())
+    return Units(np.array(stems, dtype=np.int64), np.array(lines, dtype=np.int64),
+                 np.array(spans, dtype=np.int64).reshape(-1, 2))
 
 
 def units(kind: str, source: str) -> Units:
@@ -154,6 +162,7 @@ class Fingerprints:
     starts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     hashes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     lines: list[np.ndarray] = field(default_factory=list)  # per cell, each unit's line
+    spans: list[np.ndarray | None] = field(default_factory=list)  # per cell (text): characters
     sizes: list[int] = field(default_factory=list)  # per cell, its number of units
 
     def keep(self, mask: np.ndarray) -> None:
@@ -177,6 +186,7 @@ def fingerprint(kind: str, sources: list[str], boilerplate: set[int]) -> Fingerp
     for index, source in enumerate(sources):
         cell_units = units(kind, source)
         result.lines.append(cell_units.lines)
+        result.spans.append(cell_units.spans)
         result.sizes.append(len(cell_units.values))
         kgrams = kgram_hashes(cell_units.values, method.k)
         if not len(kgrams):

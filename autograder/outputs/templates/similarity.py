@@ -22,6 +22,9 @@ pre { margin: 0 0 .5rem; padding: .4rem; background: #fafafa; border: 1px solid 
       overflow-x: auto; font-size: .82rem; line-height: 1.3; }
 pre span { display: block; min-height: 1.1em; white-space: pre; }
 pre span.hit { background: #ffe08a; }
+.prose { white-space: pre-wrap; padding: .4rem; background: #fafafa; border: 1px solid #e5e5e5;
+         margin: 0 0 .5rem; font-size: .9rem; }
+.prose mark { background: #ffe08a; }
 h3 small, h4 small { font-weight: normal; color: #555; }
 .empty { color: #777; font-style: italic; }
 </style>
@@ -85,8 +88,11 @@ con al menos un 10 % están en el CSV.</p>
 <h4><code>{{ block.label }}</code> <small>· {{ block.share }} en común</small></h4>
 <div class="side">
 {% for side in [block.left, block.right] %}<div>
-{% for cell in side %}<pre>{% for line in cell %}<span{% if line.hit %} class="hit"{% endif %}>
-{{- line.text }}</span>{% endfor %}</pre>{% else %}<p class="empty">sin esta celda</p>{% endfor %}
+{% for cell in side %}{% if cell.kind == "code" %}<pre>{% for line in cell.lines %}<span
+{%- if line.hit %} class="hit"{% endif %}>{{ line.text }}</span>{% endfor %}</pre>
+{%- else %}<div class="prose">{% for piece in cell.pieces %}{% if piece.hit %}<mark>
+{{- piece.text }}</mark>{% else %}{{ piece.text }}{% endif %}{% endfor %}</div>{% endif %}
+{%- else %}<p class="empty">sin esta celda</p>{% endfor %}
 </div>
 {% endfor %}</div>
 {% endfor %}
