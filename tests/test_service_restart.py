@@ -44,7 +44,10 @@ def test_killed_service_grades_every_accepted_submission_exactly_once(_released_
         wait_for(lambda: False, 2)  # its kernel is running the slow cell now
         os.kill(served.process.pid, signal.SIGKILL)
         served.process.wait(timeout=30)
-        assert [store.get(i).status for i in ids] == [GRADING, QUEUED, QUEUED, QUEUED]
+        statuses = [store.get(i).status for i in ids]
+        # the first was being graded, the next may have been waiting for the worker
+        assert statuses[0] == GRADING and set(statuses[1:]) <= {GRADING, QUEUED}
+        assert QUEUED in statuses and not any(store.get(i).result for i in ids)
 
         served.start("--workers", "1")
         results = [served.wait_graded(student, i) for (student, _), i in zip(uploads, ids)]

@@ -13,6 +13,7 @@ import time
 import traceback
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from starlette.routing import Route
@@ -48,11 +49,13 @@ def create_app(service: Service):
     async def api_submit(request):
         holder = auth.student(auth.api_holder(service.store, request))
         assignment, filename, data, _ = await read_form(request, service.max_upload)
-        submission = accept(service, holder, assignment, filename, data)
-        return JSONResponse(describe(service, submission, holder), status_code=202,
+        # SQLite, fsync and the gradebook's sources off the event loop: other uploads go on
+        submission = await run_in_threadpool(accept, service, holder, assignment, filename, data)
+        body = await run_in_threadpool(describe, service, submission, holder)
+        return JSONResponse(body, status_code=202,
                             headers={"Location": f"/api/submissions/{submission.id}"})
 
-    async def api_list(request):
+    def api_list(request):  # plain functions: Starlette runs them in its thread pool
         holder = auth.api_holder(service.store, request)
         if holder.role == INSTRUCTOR:
             chosen = service.store.all(request.query_params.get("assignment") or None)
@@ -60,7 +63,7 @@ def create_app(service: Service):
             chosen = service.store.of_student(holder.who)
         return JSONResponse({"submissions": [describe(service, s, holder) for s in chosen]})
 
-    async def api_one(request):
+    def api_one(request):
         holder = auth.api_holder(service.store, request)
         submission = own_submission(service, holder, request.path_params["id"])
         return JSONResponse(describe(service, submission, holder))
@@ -85,7 +88,7 @@ def create_app(service: Service):
         return RedirectResponse("/profesor" if holder.role == INSTRUCTOR else "/estudiante",
                                 status_code=303)
 
-    async def student_page(request):
+    def student_page(request):
         holder = auth.student(auth.page_holder(service.store, request))
         accepted = service.store.get(request.query_params.get("entrega", "")[:64])
         if accepted is not None and accepted.student != holder.who:
@@ -97,18 +100,20 @@ def create_app(service: Service):
         try:
             assignment, filename, data, csrf = await read_form(request, service.max_upload)
             auth.check_csrf(service.secret, request, csrf)
-            submission = accept(service, holder, assignment, filename, data)
+            submission = await run_in_threadpool(accept, service, holder, assignment,
+                                                 filename, data)
         except Refusal as refusal:
-            body = views.student_page(service, holder, request, error=refusal.message)
+            body = await run_in_threadpool(views.student_page, service, holder, request,
+                                           error=refusal.message)
             return HTMLResponse(body, status_code=refusal.status, headers=refusal.headers)
         return RedirectResponse(f"/estudiante?entrega={submission.id}", status_code=303)
 
-    async def student_feedback(request):
+    def student_feedback(request):
         holder = auth.student(auth.page_holder(service.store, request))
         submission = own_submission(service, holder, request.path_params["id"])
         return HTMLResponse(views.feedback_page(service, submission, holder))
 
-    async def dashboard(request):
+    def dashboard(request):
         auth.require(auth.page_holder(service.store, request), INSTRUCTOR)
         return HTMLResponse(views.dashboard(service))
 

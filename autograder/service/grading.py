@@ -43,12 +43,19 @@ class Grader:
         self.pool = None
         self.threads: list[threading.Thread] = []
         self.dask_jobs: queue.Queue = queue.Queue()
+        self.registered: set[str] = set()  # students whose name is in the gradebook
 
     # Life cycle -------------------------------------------------------------------------------
 
     @property
     def capacity(self) -> int:
-        return self.pool.size if self.pool is not None else 10_000
+        """Jobs handed out at once: two per local worker, so that a worker finds its next job
+        waiting while the owner records the last one (the owner's work is serial)."""
+        return 2 * self.pool.size if self.pool is not None else 10_000
+
+    def running(self) -> int:
+        """Jobs handed to the executor (being graded, or next in line for a worker)."""
+        return len(self.in_flight)
 
     def start(self) -> None:
         for submission in self.store.requeue_unfinished():  # graded by a killed run: record
@@ -87,9 +94,6 @@ class Grader:
         interrupted = len(self.store.with_status(GRADING))
         self.store.requeue_unfinished()  # those with a stored result are recorded on next start
         log("grader_stopped", back_to_queue=interrupted)
-
-    def running(self) -> int:
-        return len(self.in_flight)
 
     # The owner loop -----------------------------------------------------------------------------
 
@@ -132,13 +136,15 @@ class Grader:
 
     def _finish(self, outcome: Outcome) -> None:
         submission, plan = self.in_flight.pop(outcome.job.id)
+        started = time.monotonic()
         result = engine._result_of(outcome, plan)
         self.store.save_result(submission.id, result.to_json(), outcome.ok)
         self._keep_autograded(submission)
         self._conclude(submission, plan, result, outcome.ok)
         log("graded", id=submission.id, student=submission.student,
             assignment=submission.assignment, points=result.points,
-            max_points=result.max_points, seconds=result.seconds, ok=outcome.ok)
+            max_points=result.max_points, seconds=result.seconds, ok=outcome.ok,
+            record_ms=round(1000 * (time.monotonic() - started), 1))
 
     def _conclude(self, submission: Submission, plan, result: SubmissionResult, ok: bool):
         if submission.counts:
@@ -172,12 +178,14 @@ class Grader:
             "timestamp": submission.received_at, "problems": [],
         }
         manifest.write(self.course)
-        first, last = split_name(name)
-        with Gradebook(self.course.db_url, self.course.course_id) as gradebook:
-            details = {"first_name": first or None, "last_name": last or None}
-            if email:
-                details["email"] = email
-            gradebook.update_or_create_student(submission.student, **details)
+        if submission.student not in self.registered:  # names and e-mail for export
+            first, last = split_name(name)
+            with Gradebook(self.course.db_url, self.course.course_id) as gradebook:
+                details = {"first_name": first or None, "last_name": last or None}
+                if email:
+                    details["email"] = email
+                gradebook.update_or_create_student(submission.student, **details)
+            self.registered.add(submission.student)
         return self._plan(submission)
 
     def _plan(self, submission: Submission) -> engine.Plan:
