@@ -102,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     similar.add_argument("--against", nargs="+", metavar="FOLDER",
                          help="entregas de cursos anteriores: carpeta submitted/, carpeta de "
                          "cuadernos o zip")
-    similar.add_argument("--threshold", type=float, default=SIMILARITY_THRESHOLD, metavar="X",
+    similar.add_argument("--threshold", type=_fraction, default=SIMILARITY_THRESHOLD, metavar="X",
                          help="puntuación (0-1) desde la que se señala una pareja "
                          "(por defecto: %(default)s)")
     similar.add_argument("--out", metavar="DIR", help="carpeta de salida (por defecto: report/)")
@@ -143,6 +143,16 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"no es un número entero: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"debe ser al menos 1: {text!r}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"no es un número: {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"debe estar entre 0 y 1: {text!r}")
     return value
 
 

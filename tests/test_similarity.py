@@ -296,12 +296,16 @@ def test_cli_prints_spanish_lines_and_refuses_bad_input_in_one_line(calibration,
     for arguments, message in (
         (["similarity", "nope"], "tarea desconocida"),
         (["similarity", "01-autoencoder", "--against", str(tmp_path / "no")], "no existe"),
-        (["similarity", "01-autoencoder", "--threshold", "0"], "el umbral"),
+        (["similarity", "01-autoencoder", "--threshold", "0"], "entre 0 y 1"),
+        (["similarity", "01-autoencoder", "--threshold", "mucho"], "no es un número"),
+        (["similarity", "01-autoencoder", "--against", str(folder / "submitted")],
+         "esta misma clase"),
     ):
         refused = subprocess.run([*autograder, *arguments, "--course-dir", str(folder)],
                                  capture_output=True, text=True)
         assert refused.returncode == 2 and message in refused.stderr
-        assert len(refused.stderr.strip().splitlines()) == 1
+        assert "Traceback" not in refused.stderr
+        assert len([line for line in refused.stderr.splitlines() if "error" in line]) == 1
 
 
 def test_an_unreleased_assignment_is_refused(tmp_path):
@@ -310,6 +314,8 @@ def test_an_unreleased_assignment_is_refused(tmp_path):
         path.unlink()
     with pytest.raises(AutograderError, match="autograder release"):
         similarity("01-autoencoder", folder)
+    with pytest.raises(AutograderError, match="umbral"):
+        similarity("01-autoencoder", folder, threshold=1.5)
 
 
 def test_answer_cells_come_from_the_release(calibration):

@@ -23,3 +23,5 @@ SKIPPED = "  sin comparar: {who}: {reason}"
 PAGE = "  informe: {html} · tabla: {csv}"
 CONSOLE_PAIRS = 20  # flagged pairs listed on the console; the page and the CSV have them all
 MORE_PAIRS = "  … y {count} pareja(s) más: están todas en el informe y en el CSV"
+AGAINST_ITSELF = ("--against {path} es esta misma clase: indica las entregas de un curso "
+                  "anterior")

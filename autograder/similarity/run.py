@@ -69,6 +69,9 @@ def similarity(
         raise AutograderError(texts.NO_SUBMISSIONS.format(assignment=assignment))
     sources = [Path(path).resolve() for path in against or []]
     for source in sources:
+        if source in (course.submitted_dir.resolve(), course.root):
+            raise AutograderError(texts.AGAINST_ITSELF.format(path=source))
+    for source in sources:
         found += earlier_works(source, assignment, release)
     works = [item for item in found if isinstance(item, Work)]
     skipped = [item for item in found if isinstance(item, Skipped)]
