@@ -15,6 +15,7 @@ named `<origin>--<disguise>`: two submissions are a copy exactly when their orig
 from __future__ import annotations
 
 import ast
+import builtins
 import copy
 import io
 import random
@@ -130,7 +131,7 @@ def origins(assignment: str) -> dict[str, dict[str, str]]:
 
 # Disguises ---------------------------------------------------------------------------------
 
-_KEEP = set(dir(__builtins__)) | {"self", "super", "keras", "layers", "ops", "np", "tf",
+_KEEP = set(dir(builtins)) | {"self", "super", "keras", "layers", "ops", "np", "tf",
                                    "kwargs", "cls"}
 
 
