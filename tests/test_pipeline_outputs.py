@@ -262,6 +262,10 @@ def test_report_has_plots_failures_and_submissions_needing_attention(graded, tmp
     attention = html.split("Entregas que requieren atención")[1]
     assert "David Mora" in attention and "Elena Sanz" in attention
     assert "Ana García" not in attention
+    # the similarity report ran: Ana's and Elena's identical one-line answers flag no pair
+    assert "Parecido entre entregas · tiny" in attention
+    assert "Ninguna pareja por encima del umbral" in attention
+    assert (tmp_path / "report" / "similarity-tiny.html").is_file()
 
 
 def test_publish_cli_is_feedback_export_and_report_in_one_command(graded, tmp_path,
