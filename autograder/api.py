@@ -5,6 +5,7 @@
     api.release("course")                                   # release/<a>/ and release/<a>.zip
     api.collect("moodle.zip", "01-autoencoder", "course")   # submitted/<student>/<a>/
     api.grade("course", workers=2)                          # gradebook.db, autograded/
+    api.certificates("cluster-tls")                         # TLS files for a Dask cluster
     api.feedback("course")                                  # feedback/<student>/<a>/informe.html
     api.export("course")                                    # export/: Canvas, Moodle, JSON
     api.report("course")                                    # report/index.html + PNGs
@@ -15,6 +16,7 @@
 Every function raises `AutograderError` (a clear one-line message) on bad input.
 """
 
+from autograder.batch.certificates import certificates
 from autograder.batch.grade import grade
 from autograder.check import check
 from autograder.course import AutograderError
@@ -32,6 +34,7 @@ from autograder.similarity.run import similarity
 __all__ = [
     "AutograderError",
     "Limits",
+    "certificates",
     "check",
     "collect",
     "demo",

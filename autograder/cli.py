@@ -12,6 +12,8 @@ import signal
 import sys
 import textwrap
 
+from autograder.batch.certificates import DEFAULT_DAYS as CERTS_DAYS
+from autograder.batch.certificates import DEFAULT_FOLDER as CERTS_FOLDER
 from autograder.cli_examples import EXAMPLES, MAIN_EXAMPLES
 from autograder.course import AutograderError
 from autograder.notebook.limits import Limits
@@ -74,11 +76,19 @@ def _parser() -> argparse.ArgumentParser:
                        help="función que corrige un cuaderno (por defecto: los preprocesadores de "
                        "nbgrader)")
     grade.add_argument("--no-progress", action="store_true", help="sin mostrar el progreso")
-    grade.add_argument("--scheduler", metavar="tcp://HOST:PUERTO", default=None,
-                       help="corrige en este clúster de Dask, una tarea por entrega "
+    _scheduler_options(grade, "corrige en este clúster de Dask, una tarea por entrega "
                        "(por defecto: $AUTOGRADER_SCHEDULER; sin él, procesos locales)")
     grade.add_argument("--allow-unsandboxed", action="store_true",
                        help="con --scheduler: deja corregir a trabajadores sin bubblewrap")
+
+    certs = verb("certificates", "crea la CA y los certificados TLS de un clúster de Dask "
+                 "(planificador, trabajadores, cliente)", with_course=False)
+    certs.add_argument("--out", default=CERTS_FOLDER, metavar="DIR",
+                       help="carpeta de salida, solo para ti (por defecto: %(default)s)")
+    certs.add_argument("--days", type=_positive, default=CERTS_DAYS, metavar="N",
+                       help="días de validez (por defecto: %(default)s)")
+    certs.add_argument("--force", action="store_true",
+                       help="sustituye los certificados que ya haya en la carpeta")
 
     feedback = verb("feedback", "escribe un informe HTML en español por estudiante")
     feedback.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
@@ -125,6 +135,27 @@ def _parser() -> argparse.ArgumentParser:
                       help="carpeta de la demo, se rehace (por defecto: demo-class)")
     demo.add_argument("--workers", "-j", type=_positive, metavar="N")
     return parser
+
+
+def _scheduler_options(parser: argparse.ArgumentParser, summary: str) -> None:
+    """--scheduler and who may use it (TLS files, the insecure opt-in): every verb that sends
+    work to a Dask cluster takes these; `_scheduler_given` hands them to `scheduler_access`."""
+    parser.add_argument("--scheduler", metavar="tls://HOST:PUERTO", default=None, help=summary)
+    parser.add_argument("--tls-ca-file", metavar="PEM", default=None,
+                        help="certificado de la CA del clúster (por defecto: "
+                        "$AUTOGRADER_TLS_CA_FILE; lo crea `autograder certificates`)")
+    parser.add_argument("--tls-cert", metavar="PEM", default=None,
+                        help="certificado de cliente (por defecto: $AUTOGRADER_TLS_CERT)")
+    parser.add_argument("--tls-key", metavar="PEM", default=None,
+                        help="clave del certificado de cliente (por defecto: $AUTOGRADER_TLS_KEY)")
+    parser.add_argument("--allow-insecure-scheduler", action="store_true",
+                        help="acepta un planificador tcp:// fuera de esta máquina, sin cifrar ni "
+                        "autenticar: quien llegue a él ejecuta código en los trabajadores")
+
+
+def _scheduler_given(args) -> dict:
+    return {"allow_insecure_scheduler": args.allow_insecure_scheduler,
+            **_given(args, "scheduler", "tls_ca_file", "tls_cert", "tls_key")}
 
 
 def _lms_options(parser: argparse.ArgumentParser) -> None:
@@ -195,7 +226,7 @@ def _grade(args) -> int:
         args.course_dir, args.assignments or None, students=args.students,
         workers=args.workers, limits=limits, force=args.force, retry_errors=args.retry_errors,
         show_progress=not args.no_progress, allow_unsandboxed=args.allow_unsandboxed,
-        **_given(args, "notebook_grader", "scheduler"),
+        **_given(args, "notebook_grader"), **_scheduler_given(args),
     )
     print(f"corregidas {len(summary.graded)}, registradas de una ejecución interrumpida "
           f"{summary.recorded_only}, sin cambios {summary.skipped} ({summary.seconds:g} s)")
@@ -225,6 +256,13 @@ def _print_gradebook_totals(course_dir, graded) -> None:
     if pending:
         print(f"{len(pending)} entrega(s) con corrección manual pendiente en formgrader "
               "(`autograder export` las lista)")
+
+
+def _certificates(args) -> int:
+    from autograder.batch.certificates import certificates, describe
+
+    print(describe(certificates(args.out, days=args.days, force=args.force)))
+    return 0
 
 
 def _feedback(args) -> int:
@@ -330,7 +368,7 @@ def _demo(args) -> int:
 VERBS = {
     "release": _release, "collect": _collect, "grade": _grade, "feedback": _feedback,
     "export": _export, "report": _report, "similarity": _similarity, "publish": _publish,
-    "check": _check, "demo": _demo,
+    "check": _check, "demo": _demo, "certificates": _certificates,
 }
 
 

@@ -36,9 +36,22 @@ ejemplos:
   autograder grade 01-autoencoder --workers 2
   autograder grade 01-autoencoder --student ana.garcia --force
   autograder grade --retry-errors --budget 1800   # recorregir las que agotaron un límite
-  autograder grade --scheduler tcp://planificador:8786  # en un clúster Dask (docs/distributed.md)
+  autograder grade --scheduler tls://planificador:8786 --tls-ca-file cluster-tls/ca.pem \\
+      --tls-cert cluster-tls/client.pem --tls-key cluster-tls/client-key.pem
+                                            # en un clúster Dask (docs/distributed.md)
+Los ficheros TLS los crea `autograder certificates`; también valen AUTOGRADER_SCHEDULER,
+AUTOGRADER_TLS_CA_FILE, AUTOGRADER_TLS_CERT y AUTOGRADER_TLS_KEY. Un planificador tcp:// fuera de
+esta máquina se rechaza salvo con --allow-insecure-scheduler.
 Volver a ejecutarlo corrige solo lo nuevo o cambiado; una ejecución interrumpida sigue donde se
 quedó. Las notas puestas a mano en formgrader se conservan siempre.""",
+    "certificates": """
+ejemplos:
+  autograder certificates                   # cluster-tls/: CA, planificador, trabajadores, tú
+  autograder certificates --out ~/.autograder-tls --days 180
+  autograder certificates --force           # otros nuevos: los anteriores dejan de valer
+Escribe ca.pem y un certificado y su clave por papel (scheduler, worker, client), con permisos
+0600 en una carpeta 0700, y dice qué ficheros van a cada máquina y con qué opciones de Dask.
+Solo quien tenga una de esas claves puede enviar trabajo al clúster (docs/distributed.md).""",
     "feedback": """
 ejemplos:
   autograder feedback                       # todas las entregas corregidas

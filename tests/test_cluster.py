@@ -1,9 +1,13 @@
 """`autograder grade --scheduler`: a Dask LocalCluster on 127.0.0.1 grades like the local pool.
 
-Two process workers, one kernel slot each, the tiny assignment, three students: the same
+Two process workers, one kernel slot each, the tiny assignment, three students. The module's
+cluster speaks mutual TLS with certificates from `autograder certificates` (scheduler, workers
+and client each with their own), as docs/distributed.md tells instructors to run one: the same
 per-test points as local grading, nothing lost when a worker is killed mid-task, a clear refusal
 when a worker runs other code, a one-line error and exit 2 when the scheduler is unreachable or
-dies mid-run (and the next run resumes), and Ctrl-C stops the kernels running on the workers.
+dies mid-run (and the next run resumes; that scheduler is plain TCP on loopback, still
+accepted), Ctrl-C stops the kernels running on the workers, and a client without the cluster's
+certificate, or with another CA's, is refused with one line and exit 2.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ import time
 import pytest
 from conftest import venv_environment, wait_for
 
-from autograder.api import grade
+from autograder.api import certificates, grade
 from autograder.batch import cluster as cluster_module
+from autograder.batch.access import TLS_OPTIONS
 from autograder.course import AutograderError
 from autograder.results import SubmissionResult
 
@@ -33,16 +38,40 @@ ASSIGNMENT = "tiny"
 
 
 @pytest.fixture(scope="module")
-def cluster():
+def certs(tmp_path_factory):
+    return certificates(tmp_path_factory.mktemp("cluster") / "tls")
+
+
+@pytest.fixture(scope="module")
+def cluster(certs):
     import dask
 
     with dask.config.set({"distributed.scheduler.allowed-failures": 2}):
         local = distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+            protocol="tls://", security=certs.security(),
             dashboard_address=None, resources={"kernels": 1}, silence_logs=40,
         )
     yield local
     local.close()
+
+
+def on(cluster, certs) -> dict:
+    """grade()'s keyword arguments for this cluster, with the instructor's client files."""
+    return {"scheduler": cluster.scheduler_address, "tls_ca_file": certs.ca,
+            "tls_cert": certs.cert("client"), "tls_key": certs.key("client")}
+
+
+def tls_variables(certs, ca=None) -> dict[str, str]:
+    """The same as environment variables, for `autograder grade` in a subprocess."""
+    files = {"tls_ca_file": ca or certs.ca, "tls_cert": certs.cert("client"),
+             "tls_key": certs.key("client")}
+    return {TLS_OPTIONS[name][1]: str(path) for name, path in files.items()}
+
+
+def client_of(cluster):
+    return distributed.Client(cluster.scheduler_address, security=cluster.security,
+                              set_as_default=False)
 
 
 def small_class(k, slow: str = "") -> None:
@@ -51,13 +80,13 @@ def small_class(k, slow: str = "") -> None:
     k.submit("carlos", k.notebook())  # nothing answered
 
 
-def test_cluster_gives_the_points_of_local_grading(tiny_class, cluster, tmp_path):
+def test_cluster_gives_the_points_of_local_grading(tiny_class, cluster, certs, tmp_path):
     small_class(tiny_class)
     local_copy = tmp_path / "local"
     shutil.copytree(tiny_class.course, local_copy)
 
     grade(local_copy, workers=2, show_progress=False)
-    summary = grade(tiny_class.course, scheduler=cluster.scheduler_address, show_progress=False)
+    summary = grade(tiny_class.course, **on(cluster, certs), show_progress=False)
 
     from conftest import gradebook_points
 
@@ -72,13 +101,13 @@ def test_cluster_gives_the_points_of_local_grading(tiny_class, cluster, tmp_path
                                    "bea.json")
     assert result.points == local["bea"]["test_add"] + local["bea"]["test_add_hidden"]
     # resumable as today: a second run grades nothing
-    again = grade(tiny_class.course, scheduler=cluster.scheduler_address, show_progress=False)
+    again = grade(tiny_class.course, **on(cluster, certs), show_progress=False)
     assert not again.graded and again.skipped == 3
 
 
-def test_a_worker_killed_mid_batch_loses_nothing(tiny_class, cluster):
+def test_a_worker_killed_mid_batch_loses_nothing(tiny_class, cluster, certs):
     small_class(tiny_class, slow="import time\ntime.sleep(4)\n")
-    client = distributed.Client(cluster.scheduler_address, set_as_default=False)
+    client = client_of(cluster)
     pids = client.run(os.getpid)
     killed = []
 
@@ -96,8 +125,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(tiny_class, cluster):
     killer = threading.Thread(target=kill_a_busy_worker, daemon=True)
     killer.start()
     try:
-        summary = grade(tiny_class.course, scheduler=cluster.scheduler_address,
-                        show_progress=False)
+        summary = grade(tiny_class.course, **on(cluster, certs), show_progress=False)
     finally:
         killer.join(timeout=5)
         client.close()
@@ -110,13 +138,13 @@ def test_a_worker_killed_mid_batch_loses_nothing(tiny_class, cluster):
     cluster.wait_for_workers(2, timeout=60)  # the nanny restarts the killed worker
 
 
-def test_a_worker_with_other_code_is_refused(tiny_class, cluster, monkeypatch):
+def test_a_worker_with_other_code_is_refused(tiny_class, cluster, certs, monkeypatch):
     tiny_class.submit("ana", tiny_class.complete())
     real = cluster_module.code_identity()
     monkeypatch.setattr(cluster_module, "code_identity",
                         lambda: {"version": "9.9.9", "references": "000000000000"})
     with pytest.raises(AutograderError) as refused:
-        grade(tiny_class.course, scheduler=cluster.scheduler_address, show_progress=False)
+        grade(tiny_class.course, **on(cluster, certs), show_progress=False)
     message = str(refused.value)
     assert "9.9.9" in message and real["version"] in message and real["references"] in message
     assert "\n" not in message
@@ -163,7 +191,8 @@ def slow_mul(seconds: int) -> str:
     return f"import time\ntime.sleep({seconds})\ndef mul(a, b):\n    return a * b"
 
 
-def test_losing_the_scheduler_mid_run_is_one_line_and_the_next_run_resumes(tiny_class, cluster):
+def test_losing_the_scheduler_mid_run_is_one_line_and_the_next_run_resumes(tiny_class, cluster,
+                                                                           certs):
     k = tiny_class
     k.submit("ana", k.complete())
     for student in ("bea", "carlos"):
@@ -191,7 +220,7 @@ def test_losing_the_scheduler_mid_run_is_one_line_and_the_next_run_resumes(tiny_
     for points in before.values():
         assert points["test_mul"] == 2 and points["test_add"] == 1, before
 
-    again = grade(k.course, scheduler=cluster.scheduler_address, show_progress=False)
+    again = grade(k.course, **on(cluster, certs), show_progress=False)
 
     assert again.skipped == len(before) and len(again.graded) == 3 - len(before)
     after = k.points()
@@ -199,12 +228,12 @@ def test_losing_the_scheduler_mid_run_is_one_line_and_the_next_run_resumes(tiny_
     assert all(p["test_mul"] == 2 and p["test_add_hidden"] == 2 for p in after.values()), after
 
 
-def test_ctrl_c_stops_the_kernels_on_the_workers(tiny_class, cluster):
+def test_ctrl_c_stops_the_kernels_on_the_workers(tiny_class, cluster, certs):
     k = tiny_class
     k.submit("ana", k.complete(mul=slow_mul(120)))
-    client = distributed.Client(cluster.scheduler_address, set_as_default=False)
+    client = client_of(cluster)
     try:
-        grading = start_grading(k, cluster.scheduler_address)
+        grading = start_grading(k, cluster.scheduler_address, **tls_variables(certs))
         running = lambda: sum(client.run(lambda: len(cluster_module._running)).values())  # noqa: E731
         assert wait_for(lambda: running() == 1, 120), "the slow notebook never started"
         time.sleep(3)  # inside the cell that sleeps
@@ -217,3 +246,52 @@ def test_ctrl_c_stops_the_kernels_on_the_workers(tiny_class, cluster):
     finally:
         client.close()
     assert not k.points()  # nothing recorded for the interrupted student
+
+
+def test_only_holders_of_the_clusters_certificates_get_in(tiny_class, cluster, certs, tmp_path):
+    """Someone who reaches the port, even with the cluster's CA certificate (not a secret) and a
+    certificate of their own, or with a whole set of another CA's, gets one line and exit 2."""
+    k = tiny_class
+    k.submit("ana", k.complete())
+    other = certificates(tmp_path / "other")
+    # the command, in a process of its own (so that any log line of Dask's would show)
+    grading = start_grading(k, cluster.scheduler_address, AUTOGRADER_SCHEDULER_TIMEOUT="5",
+                            **tls_variables(other, ca=certs.ca))
+    _, stderr = grading.communicate(timeout=120)
+    assert grading.returncode == 2, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "no aceptó la conexión TLS" in lines[0], stderr
+    # another CA's whole set: this client does not trust the scheduler either
+    with pytest.raises(AutograderError, match="no aceptó la conexión TLS") as refused:
+        grade(k.course, **on(cluster, other), show_progress=False)
+    assert "\n" not in str(refused.value)
+    assert not k.points()  # nothing recorded
+
+    # below autograder: plain TCP, and TLS that trusts the CA but shows no certificate
+    with pytest.raises(OSError):
+        distributed.Client(cluster.scheduler_address.replace("tls://", "tcp://"), timeout=5,
+                           set_as_default=False)
+    assert not scheduler_keeps_talking(cluster, certs.ca)
+    assert scheduler_keeps_talking(cluster, certs.ca, certs.cert("client"), certs.key("client"))
+
+
+def scheduler_keeps_talking(cluster, ca, cert=None, key=None) -> bool:
+    """Open a raw TLS connection and send a few bytes: True if the scheduler keeps it open (it
+    waits for the rest of a message), False if it hangs up, as it does on a client that shows no
+    certificate of its CA."""
+    import ssl
+
+    host, port = cluster.scheduler_address.removeprefix("tls://").rsplit(":", 1)
+    context = ssl.create_default_context(cafile=str(ca))
+    context.check_hostname = False  # as Dask: the CA is the cluster's own
+    if cert:
+        context.load_cert_chain(cert, key)
+    with socket.create_connection((host, int(port)), timeout=3) as raw:
+        try:
+            with context.wrap_socket(raw) as tls:
+                tls.sendall(b"\0" * 8)
+                return tls.recv(1) != b""
+        except TimeoutError:
+            return True  # still open, waiting for the rest
+        except (ssl.SSLError, ConnectionError):
+            return False

@@ -12,6 +12,8 @@ workers run, in the same sandbox with the same limits.
   task, for workers that join later): its autograder version and the hash of its reference
   solutions and checks must be the client's, and it must have bubblewrap unless unsandboxed
   grading was allowed. A mismatch stops the run with a message naming both sides.
+- Access: `access.py` checks the address and the course's TLS files before anything runs; the
+  client connects with their `Security` (mutual TLS) or, on loopback, plain TCP.
 - Faults: a worker that dies mid-task has its task rerun elsewhere by the scheduler, up to its
   `distributed.scheduler.allowed-failures`; then the student gets a recorded zero and feedback
   saying why. A scheduler that cannot be reached or goes away ends the run with a one-line error;
@@ -29,6 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from autograder import messages
+from autograder.batch.access import SchedulerAccess
 from autograder.batch.job import GradingJob
 from autograder.batch.pool import Outcome
 from autograder.batch.task import TaskOutput, Workspace, build_task, extra_files, run_task
@@ -37,7 +40,6 @@ from autograder.kernel import sandbox
 from autograder.kernel.manager import kernel_pidfile, kill_process_group
 from autograder.results import SubmissionResult, write_text_atomically
 
-SCHEDULER_VARIABLE = "AUTOGRADER_SCHEDULER"
 CONNECT_TIMEOUT_VARIABLE = "AUTOGRADER_SCHEDULER_TIMEOUT"  # seconds, default 20
 WORKERS_TIMEOUT_VARIABLE = "AUTOGRADER_WORKERS_TIMEOUT"  # seconds to wait for a first worker
 RESOURCE = "kernels"
@@ -119,18 +121,23 @@ def stop_kernels() -> int:
 
 # The client side --------------------------------------------------------------------------------
 
-def connect(address: str):
+def connect(access: SchedulerAccess):
     from distributed import Client
+    from distributed.comm.core import CommClosedError
 
     # the client's own log lines ("Failed to reconnect ...") would break the one-line error
     for name in ["distributed", *logging.root.manager.loggerDict]:
         if name.startswith("distributed"):  # dask's config sets levels on the children too
             logging.getLogger(name).setLevel(logging.CRITICAL)
     timeout = float(os.environ.get(CONNECT_TIMEOUT_VARIABLE, "20"))
+    address = access.address
     try:
-        return Client(address, timeout=timeout, set_as_default=False)
+        return Client(address, timeout=timeout, set_as_default=False, security=access.security)
     except (OSError, TimeoutError, ValueError) as error:
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+        if access.encrypted and isinstance(error, CommClosedError):  # the handshake failed
+            raise AutograderError(messages.TLS_REFUSED.format(
+                address=address, detail=detail.rpartition(": ")[2])) from None
         raise AutograderError(
             f"no se puede conectar con el planificador de Dask en {address}: {detail}") from None
 
@@ -138,11 +145,12 @@ def connect(address: str):
 class ClusterExecutor:
     """Sends jobs to a Dask scheduler; yields outcomes like `WorkerPool.outcomes`."""
 
-    def __init__(self, address: str, course: Course, allow_unsandboxed: bool = False):
-        self.address = address
+    def __init__(self, access: SchedulerAccess, course: Course, allow_unsandboxed: bool = False):
+        self.address = access.address
+        self.encrypted = access.encrypted
         self.course = course
         self.allow_unsandboxed = allow_unsandboxed
-        self.client = connect(address)
+        self.client = connect(access)
         self.expected = code_identity()
 
     def check_workers(self) -> int:
@@ -159,9 +167,11 @@ class ClusterExecutor:
                 raise AutograderError(reason)
         slots = self.slots()
         if not slots:
+            tls = (" --tls-ca-file ca.pem --tls-cert worker.pem --tls-key worker-key.pem"
+                   if self.encrypted else "")
             raise AutograderError(
                 f"ningún trabajador de {self.address} declara el recurso `{RESOURCE}`: arráncalos "
-                f"con `dask worker {self.address} --nthreads 1 --resources {RESOURCE}=1`")
+                f"con `dask worker {self.address} --nthreads 1 --resources {RESOURCE}=1{tls}`")
         return slots
 
     def slots(self) -> int:

@@ -21,7 +21,8 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 
 from autograder import messages
-from autograder.batch.cluster import SCHEDULER_VARIABLE, ClusterExecutor
+from autograder.batch.access import scheduler_access
+from autograder.batch.cluster import ClusterExecutor
 from autograder.batch.job import DEFAULT_NOTEBOOK_GRADER, GradingJob
 from autograder.batch.pool import Outcome, WorkerPool
 from autograder.batch.progress import GradingProgress
@@ -71,6 +72,10 @@ def grade(
     notebook_grader: str = DEFAULT_NOTEBOOK_GRADER,
     show_progress: bool = True,
     scheduler: str | None = None,
+    tls_ca_file: str | os.PathLike | None = None,
+    tls_cert: str | os.PathLike | None = None,
+    tls_key: str | os.PathLike | None = None,
+    allow_insecure_scheduler: bool = False,
     allow_unsandboxed: bool = False,
 ) -> GradeSummary:
     """Grade the collected submissions of `assignments` (default: every one with submissions).
@@ -83,15 +88,23 @@ def grade(
         force: regrade even unchanged, already recorded submissions.
         retry_errors: regrade the submissions whose last grading had a problem.
         notebook_grader: `module:function` grading one notebook (see notebook_grader.py).
-        scheduler: address of a Dask scheduler (`tcp://HOST:PORT`; default: the
+        scheduler: address of a Dask scheduler (`tls://HOST:PORT`; default: the
             AUTOGRADER_SCHEDULER variable, if set): grade there, one task per submission
             (`cluster.py`); without one, on `workers` local processes.
+        tls_ca_file, tls_cert, tls_key: the cluster's CA certificate and the instructor's
+            client certificate and key (`autograder certificates`; default: the
+            AUTOGRADER_TLS_CA_FILE, AUTOGRADER_TLS_CERT, AUTOGRADER_TLS_KEY variables).
+            A `tls://` scheduler needs all three (`access.py`).
+        allow_insecure_scheduler: accept a plain `tcp://` scheduler that is not on loopback
+            (anyone reaching it can run code on the workers).
         allow_unsandboxed: on a cluster, let workers without bubblewrap grade.
     """
     course = Course.open(course_dir)
     limits = limits or Limits(cell_timeout=course.cell_timeout)
-    scheduler = scheduler or os.environ.get(SCHEDULER_VARIABLE) or None
-    if scheduler is None and sandbox.bwrap_path() is None:
+    # checked before the lock is taken or anything written: a refused address changes nothing
+    access = scheduler_access(scheduler, tls_ca_file=tls_ca_file, tls_cert=tls_cert,
+                              tls_key=tls_key, allow_insecure=allow_insecure_scheduler)
+    if access is None and sandbox.bwrap_path() is None:
         print(sandbox.WARNING, file=sys.stderr)  # grading goes on, but the instructor must know
     started = time.monotonic()
     summary = GradeSummary()
@@ -108,7 +121,7 @@ def grade(
                     summary.recorded_only += 1
             jobs = _jobs(course, plans, limits, notebook_grader)
             if jobs:
-                executor = _executor(course, workers, limits, scheduler, allow_unsandboxed)
+                executor = _executor(course, workers, limits, access, allow_unsandboxed)
                 summary.graded = _run(gradebook, plans, jobs, executor, show_progress)
     summary.seconds = round(time.monotonic() - started, 1)
     return summary
@@ -248,10 +261,10 @@ def _exclusive(course: Course):
 
 # Running and recording -----------------------------------------------------------------------
 
-def _executor(course, workers, limits, scheduler, allow_unsandboxed):
+def _executor(course, workers, limits, access, allow_unsandboxed):
     """Local worker processes (measured faster on one machine: BENCHMARKS.md), or a cluster."""
-    if scheduler:
-        return ClusterExecutor(scheduler, course, allow_unsandboxed=allow_unsandboxed)
+    if access:
+        return ClusterExecutor(access, course, allow_unsandboxed=allow_unsandboxed)
     per_job = limits.notebook_budget
     return WorkerPool(
         workers or default_workers(),
