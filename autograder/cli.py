@@ -326,7 +326,8 @@ def _similarity(args) -> int:
                                earlier=earlier, seconds=result.seconds,
                                flagged=len(result.flagged), threshold=result.threshold))
     for pair in result.flagged[:texts.CONSOLE_PAIRS]:
-        print(texts.FLAGGED_PAIR.format(a=pair.a.work.who, b=pair.b.work.who, score=pair.score))
+        print(texts.FLAGGED_PAIR.format(a=pair.a.work.shown, b=pair.b.work.shown,
+                                        score=pair.score))
     if len(result.flagged) > texts.CONSOLE_PAIRS:
         print(texts.MORE_PAIRS.format(count=len(result.flagged) - texts.CONSOLE_PAIRS))
     for item in result.skipped:

@@ -138,6 +138,9 @@ def test_corrupt_and_missing_notebooks_are_listed_and_skipped(tmp_path):
     binary = folder / "submitted" / "eva" / assignment
     binary.mkdir(parents=True)
     (binary / f"{assignment}.ipynb").write_bytes(bytes(range(256)))
+    manifest = folder / "grading" / assignment / "collect.json"  # as `collect` writes it
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text(json.dumps({"students": {"ana": {"name": "Ana García"}}}))
 
     result = similarity(assignment, folder)
 
@@ -145,7 +148,10 @@ def test_corrupt_and_missing_notebooks_are_listed_and_skipped(tmp_path):
     assert set(skipped) == {"carla", "dani", "eva"}
     assert "JSON" in skipped["carla"] and "no hay" in skipped["dani"]
     assert [(p.a.work.who, p.b.work.who) for p in result.flagged] == [("ana", "bea")]
-    assert "carla" in result.html.read_text("utf-8")
+    html = result.html.read_text("utf-8")
+    assert "carla" in html and "Ana García (ana)" in html
+    (row,) = csv.DictReader(result.csv.open(encoding="utf-8"))
+    assert (row["estudiante_a"], row["nombre_a"], row["nombre_b"]) == ("ana", "Ana García", "")
 
 
 def test_a_notebook_handed_down_from_an_earlier_cohort_shows_up(tmp_path):

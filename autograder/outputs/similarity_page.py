@@ -71,7 +71,7 @@ def _kind_score(pair: Pair, kind: str) -> float | None:
 
 
 def _row(rank: int, pair: Pair, threshold: float) -> dict:
-    return {"rank": rank, "a": pair.a.work.who, "b": pair.b.work.who,
+    return {"rank": rank, "a": pair.a.work.shown, "b": pair.b.work.shown,
             "earlier": pair.a.work.earlier or pair.b.work.earlier,
             "score": _percent(pair.score), "code": _percent(_kind_score(pair, CODE)),
             "text": _percent(_kind_score(pair, TEXT)), "flagged": pair.score >= threshold}
@@ -133,11 +133,11 @@ def _number(value: float | None) -> str:
 def _csv(result, labels: list[str]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["estudiante_a", "estudiante_b", "curso_anterior", "puntuacion", "codigo",
-                     "respuestas_escritas", "revisar", *labels])
+    writer.writerow(["estudiante_a", "estudiante_b", "nombre_a", "nombre_b", "curso_anterior",
+                     "puntuacion", "codigo", "respuestas_escritas", "revisar", *labels])
     for pair in result.pairs:
         writer.writerow([
-            pair.a.work.who, pair.b.work.who,
+            pair.a.work.who, pair.b.work.who, pair.a.work.name, pair.b.work.name,
             "sí" if pair.a.work.earlier or pair.b.work.earlier else "no",
             f"{pair.score:.3f}", *[_number(_kind_score(pair, kind)) for kind in KINDS],
             "sí" if pair.score >= result.threshold else "no",

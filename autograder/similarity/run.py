@@ -112,8 +112,7 @@ def _save(course: Course, result: Similarity) -> None:
         "against": result.against,
         "html": str(result.html),
         "submissions": _submissions_state(course, result.assignment),
-        "flagged": [{"a": p.a.work.who, "b": p.b.work.who, "score": round(p.score, 4)}
-                    for p in result.flagged],
+        "flagged": [_flagged(p) for p in result.flagged],
     }
     path = _record_path(course, result.assignment)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -140,5 +139,8 @@ def flagged_pairs(course: Course, assignment: str, out: Path) -> tuple[list[dict
         result = similarity(assignment, course.root, out=out, **options)
     except AutograderError:
         return [], None
-    return [{"a": p.a.work.who, "b": p.b.work.who, "score": round(p.score, 4)}
-            for p in result.flagged], result.html
+    return [_flagged(p) for p in result.flagged], result.html
+
+
+def _flagged(pair: Pair) -> dict:
+    return {"a": pair.a.work.shown, "b": pair.b.work.shown, "score": round(pair.score, 4)}

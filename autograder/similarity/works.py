@@ -18,6 +18,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.course import AutograderError, Course
+from autograder.intake.manifest import Manifest
 from autograder.messages import similarity as texts
 from autograder.notebook.notebook_file import cell_grade_id, parse_notebook
 from autograder.notebook.reidentify import normalized
@@ -39,6 +40,11 @@ class Work:
     who: str  # student id, or "<archive>/<path>" for an earlier cohort
     cells: list[Cell]
     earlier: bool = False
+    name: str = ""  # the student's name, when `collect` knew it
+
+    @property
+    def shown(self) -> str:
+        return f"{self.name} ({self.who})" if self.name else self.who
 
 
 @dataclass
@@ -131,7 +137,7 @@ def _merge(parts: list[Work | Skipped], who: str, earlier: bool) -> Work | Skipp
 
 def class_works(course: Course, assignment: str, release: Release) -> list[Work | Skipped]:
     """Every collected submission of `assignment`, sorted by student id."""
-    found = []
+    found, manifest = [], Manifest.read(course, assignment)
     root = course.submitted_dir
     for folder in sorted(root.glob(f"*/{assignment}")) if root.is_dir() else []:
         student, parts = folder.parent.name, []
@@ -139,7 +145,10 @@ def class_works(course: Course, assignment: str, release: Release) -> list[Work 
             path = folder / f"{notebook}.ipynb"
             parts.append(_read_file(path, student, release, notebook) if path.is_file()
                          else Skipped(student, texts.NO_NOTEBOOK.format(name=path.name)))
-        found.append(_merge(parts, student, earlier=False))
+        work = _merge(parts, student, earlier=False)
+        if isinstance(work, Work):
+            work.name = manifest.student(student).get("name", "")
+        found.append(work)
     return found
 
 
