@@ -56,3 +56,8 @@ def test_queued_submissions_are_graded_on_the_cluster(_released_tiny_course, tmp
     assert store.gradings() == {i: 1 for i in submitted.values()}
     executed = course_dir / "autograded" / "beto" / "tiny" / "tiny.ipynb"
     assert '"outputs"' in executed.read_text(encoding="utf-8")
+    # both were in flight at once, and both are recorded in grade's state: nothing to regrade
+    from autograder.api import grade
+
+    summary = grade(course_dir, show_progress=False)
+    assert (len(summary.graded), summary.recorded_only, summary.skipped) == (0, 0, 2)

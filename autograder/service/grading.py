@@ -22,7 +22,7 @@ from nbgrader.api import Gradebook
 
 from autograder.batch import grade as engine
 from autograder.batch.pool import Outcome
-from autograder.batch.state import result_file
+from autograder.batch.state import GradingState, result_file
 from autograder.course import AutograderError, Course
 from autograder.intake.manifest import Manifest
 from autograder.intake.roster import split_name
@@ -148,6 +148,8 @@ class Grader:
 
     def _conclude(self, submission: Submission, plan, result: SubmissionResult, ok: bool):
         if submission.counts:
+            # state.json as it is now: another job, planned later, may have been recorded since
+            plan.state = GradingState(plan.state.folder)
             with Gradebook(self.course.db_url, self.course.course_id) as gradebook:
                 engine._record(gradebook, plan, result)
         else:
