@@ -10,6 +10,7 @@ import csv
 import itertools
 import json
 import re
+import signal
 import subprocess
 import sys
 import zipfile
@@ -288,16 +289,20 @@ def test_class_report_lists_flagged_pairs_and_reuses_the_last_options(tmp_path):
     assert record["threshold"] == 0.5 and record["against"] == [str(earlier / "submitted")]
 
 
-def test_cli_prints_spanish_lines_and_refuses_bad_input_in_one_line(calibration, tmp_path):
-    _, folder, _ = calibration["01-autoencoder"]
-    autograder = [sys.executable, "-m", "autograder.cli"]
+def test_cli_prints_spanish_lines_and_refuses_bad_input_in_one_line(calibration, tmp_path,
+                                                                      capsys, request):
+    request_cleanup = request.addfinalizer
+    from autograder.cli import main
 
-    done = subprocess.run([*autograder, "similarity", "01-autoencoder", "--course-dir",
-                           str(folder), "--out", str(tmp_path)], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert "entregas comparadas" in done.stdout and "revisar:" in done.stdout
-    assert "pareja(s) más" in done.stdout  # the console lists 20, the page all
-    assert "sin comparar: blank--no_cells" in done.stdout
+    terminate = signal.getsignal(signal.SIGTERM)  # main() installs its own
+    request_cleanup(lambda: signal.signal(signal.SIGTERM, terminate))
+    _, folder, _ = calibration["01-autoencoder"]
+    assert main(["similarity", "01-autoencoder", "--course-dir", str(folder),
+                 "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "entregas comparadas" in out and "revisar:" in out
+    assert "pareja(s) más" in out  # the console lists 20, the page all
+    assert "sin comparar: blank--no_cells" in out
 
     for arguments, message in (
         (["similarity", "nope"], "tarea desconocida"),
@@ -307,11 +312,13 @@ def test_cli_prints_spanish_lines_and_refuses_bad_input_in_one_line(calibration,
         (["similarity", "01-autoencoder", "--against", str(folder / "submitted")],
          "esta misma clase"),
     ):
-        refused = subprocess.run([*autograder, *arguments, "--course-dir", str(folder)],
-                                 capture_output=True, text=True)
-        assert refused.returncode == 2 and message in refused.stderr
-        assert "Traceback" not in refused.stderr
-        assert len([line for line in refused.stderr.splitlines() if "error" in line]) == 1
+        try:
+            code = main([*arguments, "--course-dir", str(folder)])
+        except SystemExit as stop:  # argparse's own refusals
+            code = stop.code
+        err = capsys.readouterr().err
+        assert code == 2 and message in err and "Traceback" not in err
+        assert len([line for line in err.splitlines() if "error" in line]) == 1
 
 
 def test_an_unreleased_assignment_is_refused(tmp_path):
