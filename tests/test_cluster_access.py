@@ -117,6 +117,9 @@ def test_a_tls_scheduler_needs_the_three_files(certs, monkeypatch, tmp_path):
     access = scheduler_access(address, **client)
     assert access.encrypted and access.security.require_encryption
     assert access.security.tls_client_key == str(certs.key("client"))
+    monkeypatch.setenv("HOME", str(certs.folder.parent))  # "~/tls/..." as a shell would
+    tilde = {name: f"~/{certs.folder.name}/{path.name}" for name, path in client.items()}
+    assert scheduler_access(address, **tilde).security.tls_ca_file == str(certs.ca)
 
     for name, path in client.items():  # the variables, as AUTOGRADER_SCHEDULER for --scheduler
         monkeypatch.setenv(TLS_OPTIONS[name][1], str(path))

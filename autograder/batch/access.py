@@ -69,8 +69,8 @@ def scheduler_access(
         if any(given.values()):
             raise AutograderError(messages.TLS_FILES_WITHOUT_SCHEDULER)
         return None
-    files = {name: str(value or os.environ.get(TLS_OPTIONS[name][1]) or "") or None
-             for name, value in given.items()}
+    files = {name: os.path.expanduser(str(value or os.environ.get(TLS_OPTIONS[name][1]) or ""))
+             or None for name, value in given.items()}
     scheme, host = _scheme_and_host(address)
     if scheme in TLS_SCHEMES:
         return SchedulerAccess(address, _security(address, files))
