@@ -28,6 +28,7 @@ from autograder.course import AutograderError, Course
 from autograder.outputs.report import similar_work
 from autograder.similarity import THRESHOLD
 from autograder.similarity.fingerprints import _dropped_before, clean
+from autograder.similarity.works import Cell, own_cells, read_release
 
 # Built from stacked_frozen_stage_models by swapping two methods (tests/mutants.py): __init__
 # and call are the same text, so the pair is neither independent nor a copy and is left out.
@@ -139,6 +140,11 @@ def test_corrupt_and_missing_notebooks_are_listed_and_skipped(tmp_path):
     binary = folder / "submitted" / "eva" / assignment
     binary.mkdir(parents=True)
     (binary / f"{assignment}.ipynb").write_bytes(bytes(range(256)))
+    odd = folder / "submitted" / "fede" / assignment  # JSON that is almost a notebook
+    odd.mkdir(parents=True)
+    (odd / f"{assignment}.ipynb").write_text(json.dumps({"nbformat": 4, "metadata": [], "cells": [
+        {"cell_type": "code", "source": 12, "metadata": []}, "no es una celda",
+        {"cell_type": "code", "source": ["x = 1\n", 2], "metadata": {"nbgrader": "x"}}]}))
     manifest = folder / "grading" / assignment / "collect.json"  # as `collect` writes it
     manifest.parent.mkdir(parents=True)
     manifest.write_text(json.dumps({"students": {"ana": {"name": "Ana García"}}}))
@@ -146,9 +152,19 @@ def test_corrupt_and_missing_notebooks_are_listed_and_skipped(tmp_path):
     result = similarity(assignment, folder)
 
     skipped = {item.who: item.reason for item in result.skipped}
-    assert set(skipped) == {"carla", "dani", "eva"}
+    assert set(skipped) == {"carla", "dani", "eva", "fede"}
     assert "JSON" in skipped["carla"] and "no hay" in skipped["dani"]
+    assert "«01-autoencoder.ipynb»" in skipped["eva"]
+    assert not [reason for reason in skipped.values() if "nota" in reason]  # no grade here
     assert [(p.a.work.who, p.b.work.who) for p in result.flagged] == [("ana", "bea")]
+    # cells a hand-edited notebook may hold are skipped, never a crash
+    release = read_release(Course.open(folder), assignment)
+    odd_cells = nbformat.from_dict({"cells": [
+        {"cell_type": "code", "source": 12, "metadata": []}, "no es una celda",
+        {"cell_type": "raw", "source": "x"},
+        {"cell_type": "markdown", "source": ["Mi ", "respuesta"], "metadata": {"nbgrader": 3}}]})
+    assert own_cells(odd_cells, assignment, release) == [
+        Cell("otras celdas", "text", "Mi respuesta")]
     html = result.html.read_text("utf-8")
     assert "carla" in html and "Ana García (ana)" in html
     (row,) = csv.DictReader(result.csv.open(encoding="utf-8"))

@@ -11,6 +11,7 @@ Submissions come from submitted/<student>/<assignment>/ (the class) or from earl
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ import nbformat
 from autograder.course import AutograderError, Course
 from autograder.intake.manifest import Manifest
 from autograder.messages import similarity as texts
-from autograder.notebook.notebook_file import cell_grade_id, parse_notebook
+from autograder.notebook.notebook_file import parse_notebook
 from autograder.notebook.reidentify import normalized
 from autograder.similarity.fingerprints import CODE, TEXT, all_hashes
 
@@ -95,27 +96,38 @@ def own_cells(nb, notebook: str, release: Release) -> list[Cell]:
     prefix = f"{notebook}: " if len(release.notebooks) > 1 else ""
     cells = []
     for cell in nb.cells:
-        if cell.get("cell_type") not in ("code", "markdown") or not str(cell.source).strip():
+        if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown"):
             continue
-        grade_id = cell_grade_id(cell)
-        metadata = cell.metadata.get("nbgrader") or {}
+        source = _text(cell.get("source"))
+        if not source.strip():
+            continue
+        metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+        nbgrader = metadata.get("nbgrader") if isinstance(metadata.get("nbgrader"), dict) else {}
+        grade_id = str(nbgrader["grade_id"]) if nbgrader.get("grade_id") is not None else None
         if grade_id in answers:
             label = prefix + grade_id
-        elif grade_id in known or (isinstance(metadata, dict) and metadata.get("locked")):
+        elif grade_id in known or nbgrader.get("locked"):
             continue  # another notebook's answer id, or a locked cell (this release's or older)
-        elif normalized(cell.source) in release.released_texts:
+        elif normalized(source) in release.released_texts:
             continue
         else:
             label = prefix + OTHER_CELLS
-        cells.append(Cell(label, CODE if cell.cell_type == "code" else TEXT, str(cell.source)))
+        cells.append(Cell(label, CODE if cell["cell_type"] == "code" else TEXT, source))
     return cells
+
+
+def _text(source) -> str:
+    """A cell's source as text, whatever a hand-edited notebook put there."""
+    if isinstance(source, list):
+        return "".join(str(line) for line in source)
+    return source if isinstance(source, str) else ""
 
 
 def _read(data: bytes, name: str, who: str, release: Release, notebook: str,
           earlier: bool) -> Work | Skipped:
-    nb, problem = parse_notebook(data, name)
-    if nb is None:
-        return Skipped(who, problem.message)
+    nb, problem = parse_notebook(data, Path(name).stem)
+    if nb is None:  # the student's sentence, without what it cost in points (nothing here)
+        return Skipped(who, re.split(r"; (la nota|no se ha podido)", problem.message)[0])
     return Work(who, own_cells(nb, notebook, release), earlier)
 
 
