@@ -12,6 +12,8 @@
     api.similarity("01-autoencoder", "course")              # report/similarity-<a>.html + .csv
     api.publish("course")                                   # feedback + export + report
     api.check("01-autoencoder.ipynb")                       # for students: visible tests
+    api.tokens("course", roster="lista.csv", base_url=URL)  # personal links (service/)
+    api.serve("course")                                     # the submission service, :8000
 
 Every function raises `AutograderError` (a clear one-line message) on bad input.
 """
@@ -29,6 +31,8 @@ from autograder.outputs.export import export
 from autograder.outputs.feedback import feedback
 from autograder.outputs.publish import publish
 from autograder.outputs.report import report
+from autograder.service.server import serve
+from autograder.service.tokens import tokens
 from autograder.similarity.run import similarity
 
 __all__ = [
@@ -45,5 +49,7 @@ __all__ = [
     "publish",
     "release",
     "report",
+    "serve",
     "similarity",
+    "tokens",
 ]

@@ -17,6 +17,10 @@ from autograder.batch.certificates import DEFAULT_FOLDER as CERTS_FOLDER
 from autograder.cli_examples import EXAMPLES, MAIN_EXAMPLES
 from autograder.course import AutograderError
 from autograder.notebook.limits import Limits
+from autograder.service.server import DEFAULT_HOST as SERVE_HOST
+from autograder.service.server import DEFAULT_MAX_UPLOAD_MB as SERVE_MAX_MB
+from autograder.service.server import DEFAULT_PORT as SERVE_PORT
+from autograder.service.tokens import DEFAULT_URL as TOKENS_URL
 from autograder.similarity import THRESHOLD as SIMILARITY_THRESHOLD
 
 DEFAULT_LIMITS = Limits()  # the grade options' defaults: one place, the API's
@@ -129,6 +133,47 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("notebook", metavar="NOTEBOOK")
     check.add_argument("--timeout", type=_positive, metavar="S",
                        help="segundos por celda (por defecto: 300)")
+
+    serve = verb("serve", "servicio web de entregas: los estudiantes entregan y ven su nota")
+    serve.add_argument("--host", default=SERVE_HOST,
+                       help="dirección en la que escucha (por defecto: %(default)s)")
+    serve.add_argument("--port", type=_positive, default=SERVE_PORT,
+                       help="puerto (por defecto: %(default)s)")
+    serve.add_argument("--workers", "-j", type=_positive, metavar="N",
+                       help="entregas corregidas a la vez (por defecto: el número de CPU)")
+    serve.add_argument("--max-upload-mb", type=float, default=SERVE_MAX_MB, metavar="MB",
+                       help="tamaño máximo de un cuaderno (por defecto: %(default)g)")
+    serve.add_argument("--cell-timeout", type=_positive, metavar="S",
+                       help="segundos por celda (por defecto: Execute.timeout del curso)")
+    serve.add_argument("--budget", type=_positive, default=DEFAULT_LIMITS.notebook_budget,
+                       metavar="S", help="segundos para todo un cuaderno (por defecto: "
+                       "%(default)s)")
+    serve.add_argument("--max-memory", type=int, default=DEFAULT_LIMITS.max_memory_mb,
+                       metavar="MB", help="memoria máxima de cada kernel, 0 sin límite "
+                       "(por defecto: %(default)s)")
+    serve.add_argument("--forwarded-allow-ips", metavar="IP[,IP]",
+                       help="proxy inverso cuyas cabeceras X-Forwarded-* se aceptan "
+                       "(por defecto: 127.0.0.1)")
+    _scheduler_options(serve, "corrige en este clúster de Dask (por defecto: "
+                       "$AUTOGRADER_SCHEDULER; sin él, procesos locales)")
+    serve.add_argument("--allow-unsandboxed", action="store_true",
+                       help="con --scheduler: deja corregir a trabajadores sin bubblewrap")
+
+    tokens = verb("tokens", "enlaces personales secretos para el servicio de entregas")
+    tokens.add_argument("--roster", metavar="CSV",
+                        help="lista de clase: da enlace a quien aún no lo tiene")
+    tokens.add_argument("--url", default=TOKENS_URL, dest="base_url",
+                        help="dirección pública del servicio (por defecto: %(default)s)")
+    tokens.add_argument("--out", metavar="CSV",
+                        help="dónde escribir los enlaces nuevos (por defecto: "
+                        "service/enlaces.csv)")
+    tokens.add_argument("--reissue", action="append", metavar="ID",
+                        help="enlace nuevo para este estudiante; el anterior deja de valer "
+                        "(repetible)")
+    tokens.add_argument("--revoke", action="append", metavar="ID",
+                        help="anula el enlace de este estudiante (repetible)")
+    tokens.add_argument("--instructor", action="store_true",
+                        help="enlace nuevo del profesor; el anterior deja de valer")
 
     demo = verb("demo", "ejecuta todo el proceso con una clase de ejemplo")
     demo.add_argument("--out", metavar="DIR",
@@ -359,6 +404,45 @@ def _check(args) -> int:
     return 0 if result.ok else 1
 
 
+def _serve(args) -> int:
+    from autograder.course import Course
+    from autograder.service.server import serve
+
+    limits = Limits(
+        cell_timeout=args.cell_timeout or Course.open(args.course_dir).cell_timeout,
+        notebook_budget=args.budget, max_memory_mb=max(0, args.max_memory),
+    )
+    print(f"sirviendo en http://{args.host}:{args.port}/ (Ctrl-C para parar)", file=sys.stderr)
+    try:
+        serve(args.course_dir, host=args.host, port=args.port, workers=args.workers,
+              limits=limits, max_upload_mb=args.max_upload_mb,
+              allow_unsandboxed=args.allow_unsandboxed,
+              **_given(args, "forwarded_allow_ips"), **_scheduler_given(args))
+    except KeyboardInterrupt:  # SIGTERM or Ctrl-C: uvicorn has already stopped cleanly
+        pass
+    print("servicio detenido; lo aceptado y no corregido se corregirá al volver a arrancarlo",
+          file=sys.stderr)
+    return 0
+
+
+def _tokens(args) -> int:
+    from autograder.service.tokens import tokens
+
+    issued = tokens(args.course_dir, roster=args.roster, base_url=args.base_url, out=args.out,
+                    revoke=args.revoke, reissue=args.reissue, instructor=args.instructor)
+    if issued.links_file:
+        print(f"{len(issued.issued)} enlace(s) nuevo(s) en {os.path.relpath(issued.links_file)} "
+              "(id, name, email, link; para combinar correspondencia; guárdalo en secreto)")
+    if issued.kept:
+        print(f"{len(issued.kept)} estudiante(s) ya tenían enlace (se conserva; --reissue ID "
+              "da uno nuevo)")
+    for student in issued.revoked:
+        print(f"anulado el enlace de {student}")
+    if issued.instructor_link:
+        print(f"enlace del profesor (se muestra solo esta vez): {issued.instructor_link}")
+    return 0
+
+
 def _demo(args) -> int:
     from autograder.demo import demo
 
@@ -369,7 +453,8 @@ def _demo(args) -> int:
 VERBS = {
     "release": _release, "collect": _collect, "grade": _grade, "feedback": _feedback,
     "export": _export, "report": _report, "similarity": _similarity, "publish": _publish,
-    "check": _check, "demo": _demo, "certificates": _certificates,
+    "check": _check, "demo": _demo,
+    "certificates": _certificates, "serve": _serve, "tokens": _tokens,
 }
 
 

@@ -96,6 +96,24 @@ ejemplos:
 Ejecuta el cuaderno como lo hará la corrección y lista cada prueba: ✓ superada, ✗ no superada
 (con el mensaje), · solo pruebas ocultas (se corrigen después), ✎ respuesta escrita. Termina con
 0 si pasan todas las pruebas visibles y con 1 si no. Solo necesita el cuaderno.""",
+    "serve": """
+ejemplos:
+  autograder tokens --roster lista.csv --url https://entregas.ejemplo.es
+  autograder serve                          # http://127.0.0.1:8000, detrás de un proxy TLS
+  autograder serve --workers 2 --max-upload-mb 10
+  autograder serve --scheduler tls://planificador:8786 --tls-ca-file ca.pem ...
+Un solo proceso es el dueño del libro de notas (como `grade`): cada entrega se guarda tal como
+llega, entra en una cola persistente y se corrige con el mismo motor, límites y aislamiento que
+`autograder grade`. La política de cada tarea está en service/<tarea>.toml (docs/service.md).""",
+    "tokens": """
+ejemplos:
+  autograder tokens --roster lista.csv --url https://entregas.ejemplo.es
+  autograder tokens --reissue ana.garcia    # enlace nuevo; el anterior deja de valer
+  autograder tokens --revoke ana.garcia
+  autograder tokens --instructor            # enlace nuevo del profesor
+Escribe service/enlaces.csv (id, name, email, link) con los enlaces nuevos, para combinar
+correspondencia. Solo se guarda la huella de cada clave: un enlace perdido no se recupera, se
+vuelve a emitir.""",
     "demo": """
 ejemplos:
   autograder demo                           # demo-class/ junto al curso

@@ -181,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     events = [json.loads(line) for line in (root / "serve.log").read_text().splitlines()
               if line.startswith("{")]
     recording = [e["record_ms"] for e in events if e["event"] == "graded" and "record_ms" in e]
+    preparing = [e["prepare_ms"] for e in events if e["event"] == "grading" and "prepare_ms" in e]
 
     for student, data in notebooks.items():
         folder = batch / "submitted" / student / assignment
@@ -205,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         "feedback_s_p50": round(statistics.median(to_feedback), 1),
         "feedback_s_p95": round(percentile(to_feedback, 0.95), 1),
         "record_ms_p50": round(statistics.median(recording), 1) if recording else None,
+        "prepare_ms_p50": round(statistics.median(preparing), 1) if preparing else None,
         "service_seconds": round(service_seconds, 1),
         "grade_seconds": round(grade_seconds, 1),
         "throughput_ratio": round(grade_seconds / service_seconds, 2),

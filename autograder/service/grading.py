@@ -122,6 +122,7 @@ class Grader:
             submission = self.store.claim(busy)
             if submission is None:
                 return
+            started = time.monotonic()
             try:
                 plan = self._prepare(submission)
                 job = engine._jobs(self.course, [plan], self.limits, self.notebook_grader)[0]
@@ -131,7 +132,8 @@ class Grader:
                 continue
             self.in_flight[job.id] = (submission, plan)
             log("grading", id=submission.id, student=submission.student,
-                assignment=submission.assignment)
+                assignment=submission.assignment,
+                prepare_ms=round(1000 * (time.monotonic() - started), 1))
             (self.dask_jobs if self.access else self.pool.jobs).put(job)
 
     def _finish(self, outcome: Outcome) -> None:
