@@ -412,7 +412,6 @@ def _serve(args) -> int:
         cell_timeout=args.cell_timeout or Course.open(args.course_dir).cell_timeout,
         notebook_budget=args.budget, max_memory_mb=max(0, args.max_memory),
     )
-    print(f"sirviendo en http://{args.host}:{args.port}/ (Ctrl-C para parar)", file=sys.stderr)
     try:
         serve(args.course_dir, host=args.host, port=args.port, workers=args.workers,
               limits=limits, max_upload_mb=args.max_upload_mb,

@@ -148,3 +148,26 @@ def test_a_grader_failure_reaches_the_student_without_its_details():
     assert student["problems"] == [GRADER_FAILED]
     instructor = reveal.student_view(result, "full", False, set(), student=False)
     assert "OperationalError" in instructor["problems"][0]
+
+
+def test_serve_refuses_a_busy_port_in_one_line(tmp_path, capsys):
+    import signal
+    import socket
+
+    from conftest import TINY_CONFIG
+
+    from autograder.cli import main
+
+    (tmp_path / "nbgrader_config.py").write_text(TINY_CONFIG)
+    handler = signal.getsignal(signal.SIGTERM)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        try:
+            code = main(["serve", "--course-dir", str(tmp_path), "--port",
+                         str(busy.getsockname()[1])])
+        finally:
+            signal.signal(signal.SIGTERM, handler)
+    error = capsys.readouterr().err.strip()
+    assert code == 2 and "\n" not in error and "ya está en uso" in error
+    assert not (tmp_path / "service").exists()  # refused before anything was written

@@ -8,7 +8,9 @@ them back in the queue, to be graded on the next start.
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 import sys
 
 from autograder.batch.job import DEFAULT_NOTEBOOK_GRADER
@@ -19,6 +21,12 @@ from autograder.notebook.limits import Limits
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 DEFAULT_MAX_UPLOAD_MB = 20
+BIND_ERRORS = {
+    errno.EADDRINUSE: "ese puerto ya está en uso (¿otro `autograder serve`?); elige otro con "
+                      "--port",
+    errno.EACCES: "sin permiso (los puertos por debajo de 1024 necesitan root: usa el proxy)",
+    errno.EADDRNOTAVAIL: "esta máquina no tiene esa dirección",
+}
 
 
 def serve(
@@ -65,6 +73,7 @@ def serve(
                               tls_key=tls_key, allow_insecure=allow_insecure_scheduler)
     if access is None and sandbox.bwrap_path() is None:
         print(sandbox.WARNING, file=sys.stderr)
+    _check_address(host, port)
     store = Store(service_dir(course))
     service = Service(course, store, int(max_upload_mb * 1024 * 1024), store.secret())
     if not service.assignments():
@@ -80,6 +89,22 @@ def serve(
             proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips or "127.0.0.1",
             timeout_graceful_shutdown=30, lifespan="on")
         server = uvicorn.Server(config)
+        print(f"sirviendo en http://{host}:{port}/ (Ctrl-C para parar)", file=sys.stderr)
         server.run()
-        if not server.started:
-            raise AutograderError(f"no se pudo abrir {host}:{port} (¿ya está en uso?)")
+
+
+def _check_address(host: str, port: int) -> None:
+    """A busy or foreign address is one line before anything starts (uvicorn's own complaint
+    comes after the grader has started, as a log line and exit status 3)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise AutograderError(f"no se reconoce la dirección {host}: {error.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            why = BIND_ERRORS.get(error.errno, error.strerror or str(error))
+            raise AutograderError(f"no se puede escuchar en {host}:{port}: {why}") from None
