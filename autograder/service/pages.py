@@ -129,7 +129,7 @@ sin informe de la clase todavía (<code>autograder report</code>){% endif %}</p>
 {% if a.students %}
 <table>
 <thead><tr><th>Estudiante</th><th>Entregas</th><th>Última (la que cuenta)</th><th>Estado</th>
-<th>Puntos</th></tr></thead>
+<th>Puntos automáticos</th></tr></thead>
 <tbody>
 {% for s in a.students %}<tr><td>{{ s.name or s.student }} <small>({{ s.student }})</small></td>
 <td>{{ s.count }}</td><td>{{ s.received }}{% if s.late %} · con retraso{% endif %}</td>
