@@ -200,7 +200,7 @@ def plot_vae_manifold(vae, image_shape: Sequence[int], path, n: int = 15, title:
     axes.imshow(canvas[:-gap, :-gap], cmap=colours, vmin=0.0, vmax=1.0, interpolation="nearest")
     centres_x = np.arange(n) * (width + gap) + (width - 1) / 2
     centres_y = np.arange(n) * (height + gap) + (height - 1) / 2
-    ticks = [f"{v + 0.0:.2f}" for v in values]  # + 0.0: no "-0.00" in the middle
+    ticks = [f"{round(float(v), 2) + 0.0:.2f}" for v in values]  # no "-0.00" in the middle
     axes.set_xticks(centres_x, ticks, rotation=90, fontsize=8)
     axes.set_yticks(centres_y, ticks[::-1], fontsize=8)
     axes.set_xlabel("z[0] (code value at the column's centre)")
