@@ -1,10 +1,14 @@
 """The service's grader on a Dask cluster (`autograder serve --scheduler`): a LocalCluster on
-127.0.0.1 grades the queued submissions through `grade`'s cluster executor, same points."""
+127.0.0.1 grades the queued submissions through `grade`'s cluster executor, same points; a
+worker killed mid-task has its task retried elsewhere, as with `grade --scheduler`."""
 
 from __future__ import annotations
 
 import datetime
+import os
 import shutil
+import signal
+import time
 
 import nbformat
 import pytest
@@ -14,6 +18,27 @@ from autograder.kernel import sandbox
 
 distributed = pytest.importorskip("distributed")
 pytestmark = pytest.mark.slow
+
+
+SLOW_ADD = "import time\ntime.sleep(4)\ndef add(a, b):\n    return a + b"
+
+
+def kill_the_worker_grading(local, marker: str) -> bool:
+    """SIGKILL the worker whose task key holds `marker`, well inside its slow notebook."""
+    client = distributed.Client(local.scheduler_address, set_as_default=False)
+    try:
+        pids = client.run(os.getpid)
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            for address, keys in client.processing().items():
+                if any(marker in str(key) for key in keys):
+                    time.sleep(2)
+                    os.kill(pids[address], signal.SIGKILL)
+                    return True
+            time.sleep(0.2)
+        return False
+    finally:
+        client.close()
 
 
 def test_queued_submissions_are_graded_on_the_cluster(_released_tiny_course, tmp_path):
@@ -32,17 +57,22 @@ def test_queued_submissions_are_graded_on_the_cluster(_released_tiny_course, tmp
     submitted = {
         student: store.accept(student, "tiny", "tiny.ipynb", nbformat.writes(nb).encode(), now,
                               False, True, lambda recent: None).id
-        for student, nb in (("ana", tiny.complete()),
+        for student, nb in (("ana", tiny.complete(add=SLOW_ADD)),
                             ("beto", tiny.complete(mul="def mul(a, b):\n    return a + b")))}
-    local = distributed.LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None, resources={"kernels": 1}, silence_logs=40)
+    import dask
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 2}):
+        local = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+            dashboard_address=":0", resources={"kernels": 1}, silence_logs=40)
+    killed = []
     grader = Grader(Course.open(course_dir), store, workers=None, limits=Limits(cell_timeout=20),
                     access=scheduler_access(local.scheduler_address),
                     allow_unsandboxed=sandbox.bwrap_path() is None,
                     notebook_grader=DEFAULT_NOTEBOOK_GRADER)
     try:
         grader.start()
+        killed.append(kill_the_worker_grading(local, "/ana-"))
         assert wait_for(lambda: all(store.get(i).status == GRADED for i in submitted.values()),
                         300), [store.get(i) for i in submitted.values()]
     finally:
@@ -53,6 +83,9 @@ def test_queued_submissions_are_graded_on_the_cluster(_released_tiny_course, tmp
             for s, r in points.items()} == {"ana": 5, "beto": 3}
     recorded = gradebook_points(course_dir, "tiny")
     assert recorded["beto"]["test_mul"] == 0 and recorded["ana"]["test_mul"] == 2
+    assert killed == [True], "no worker was grading ana's submission"
+    assert not [p for r in points.values() for p in r["problems"]
+                if p["code"] == "grading_error"]  # retried on the other worker, not lost
     assert store.gradings() == {i: 1 for i in submitted.values()}
     executed = course_dir / "autograded" / "beto" / "tiny" / "tiny.ipynb"
     assert '"outputs"' in executed.read_text(encoding="utf-8")
