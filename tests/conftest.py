@@ -15,8 +15,9 @@ REPO = Path(__file__).resolve().parents[1]
 # The longest files first (minutes, measured with --durations): with `pytest -n 2 --dist
 # loadfile` each file runs whole on one process, and a long one started last would run alone.
 LONGEST_FIRST = ("test_exercises_nbgrader", "test_adversarial", "test_visible_checks",
-                 "test_course", "test_pipeline_real", "test_determinism",
-                 "test_grading_under_load", "test_pipeline_grade")
+                 "test_course", "test_service", "test_cluster", "test_pipeline_real",
+                 "test_determinism", "test_service_restart", "test_grading_under_load",
+                 "test_pipeline_grade", "test_sandbox_secrets", "test_service_cluster")
 
 
 def pytest_collection_modifyitems(items):
