@@ -546,7 +546,10 @@ def claims_01(r: dict[str, float], mode: str) -> list[str]:
         "convolucional parecido o mejor que el denso": r["mse_conv_k16"] < 1.2 * r["mse_dense_k16"],
         "el autoencoder quita ruido": r["mse_denoised"] < r["mse_noisy"],
         "marca la mayoría de los ceros": r["anomalies_flagged"] > 0.5,
-        "pocas falsas alarmas, cerca del 5 %": 0.0 < r["false_alarms"] < 0.15,
+        "pocas falsas alarmas": 0.0 < r["false_alarms"] < 0.15,
+        # the prose quotes the class run: more than the 5 % asked for, about 8 %
+        "en clase, algo más del 5 % pedido (8,2 %)": mode != "class" or (
+            0.05 < r["false_alarms"] and round(100 * r["false_alarms"], 1) == 8.2),
         "el error separa anomalías (AUC > 0,9)": r["anomaly_auc"] > 0.9,
         "el ajuste fino mejora la pila": r["mse_stack_finetuned"] < r["mse_stack_stacked"],
         "el preentrenamiento no da una ventaja clara": bool(gains) and max(gains) < 0.05,
