@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -23,10 +22,9 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import venv_environment, wait_for
+from headless_browser import CHROMEDRIVER, CHROMIUM, chromium_driver
 from nbgrader.api import Gradebook
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 try:
     import selenium  # noqa: F401
 except ImportError:
@@ -112,18 +110,7 @@ def jupyterlab(course):
 
 @pytest.fixture
 def browser(tmp_path):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-dev-shm-usage",
-                 f"--user-data-dir={tmp_path / 'chromium-profile'}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(WAIT)
+    driver = chromium_driver(tmp_path / "chromium-profile", WAIT)
     try:
         yield driver
     finally:

@@ -19,6 +19,7 @@ import httpx
 import nbformat
 import pytest
 from conftest import TinyClass, gradebook_points
+from headless_browser import CHROMEDRIVER, CHROMIUM, chromium_driver
 from service_helpers import served_course
 
 from autograder.kernel import sandbox
@@ -361,8 +362,6 @@ def test_a_submission_cannot_read_other_students_uploads(served, graded_three, t
     assert mul["status"] == "passed", graded  # the kernel saw no uploads and no database
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 
 
 @pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
@@ -370,22 +369,12 @@ CHROMEDRIVER = shutil.which("chromedriver")
 def test_a_student_hands_in_from_a_real_browser(served, tiny, tmp_path):
     """The personal link, the upload form, the wait, the feedback page; then the dashboard."""
     pytest.importorskip("selenium")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
     notebook = tmp_path / "mi-entrega.ipynb"
     notebook.write_bytes(notebook_bytes(tiny.complete(mul=MUTANT)))
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-dev-shm-usage",
-                 f"--user-data-dir={tmp_path / 'chromium-profile'}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
+    driver = chromium_driver(tmp_path / "chromium-profile", 60)
     wait = WebDriverWait(driver, 240, poll_frequency=0.5)
     try:
         driver.get(f"{served.url}/e/{served.tokens['fran']}")
