@@ -4,6 +4,7 @@
 
     api.release("course")                                   # release/<a>/ and release/<a>.zip
     api.collect("moodle.zip", "01-autoencoder", "course")   # submitted/<student>/<a>/
+    api.limits("course")                                    # grading/<a>/limits.json
     api.grade("course", workers=2)                          # gradebook.db, autograded/
     api.certificates("cluster-tls")                         # TLS files for a Dask cluster
     api.feedback("course")                                  # feedback/<student>/<a>/informe.html
@@ -20,6 +21,7 @@ Every function raises `AutograderError` (a clear one-line message) on bad input.
 
 from autograder.batch.certificates import certificates
 from autograder.batch.grade import grade
+from autograder.batch.measured_limits import limits
 from autograder.check import check
 from autograder.course import AutograderError
 from autograder.demo import demo
@@ -46,6 +48,7 @@ __all__ = [
     "feedback",
     "grade",
     "grade_notebook",
+    "limits",
     "publish",
     "release",
     "report",

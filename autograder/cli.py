@@ -16,6 +16,9 @@ from autograder.batch.certificates import DEFAULT_DAYS as CERTS_DAYS
 from autograder.batch.certificates import DEFAULT_FOLDER as CERTS_FOLDER
 from autograder.cli_examples import EXAMPLES, MAIN_EXAMPLES
 from autograder.course import AutograderError
+from autograder.notebook.limits import CELL_FLOOR as LIMITS_CELL_FLOOR
+from autograder.notebook.limits import FACTOR as LIMITS_FACTOR
+from autograder.notebook.limits import NOTEBOOK_FLOOR as LIMITS_NOTEBOOK_FLOOR
 from autograder.notebook.limits import Limits
 from autograder.service.server import DEFAULT_HOST as SERVE_HOST
 from autograder.service.server import DEFAULT_MAX_UPLOAD_MB as SERVE_MAX_MB
@@ -24,6 +27,10 @@ from autograder.service.tokens import DEFAULT_URL as TOKENS_URL
 from autograder.similarity import THRESHOLD as SIMILARITY_THRESHOLD
 
 DEFAULT_LIMITS = Limits()  # the grade options' defaults: one place, the API's
+CELL_HELP = ("segundos por celda (por defecto: los medidos con `autograder limits`; sin medir, "
+             "Execute.timeout del curso)")
+BUDGET_HELP = ("segundos para todo un cuaderno (por defecto: los medidos con `autograder "
+               f"limits`; sin medir, {DEFAULT_LIMITS.notebook_budget})")
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -61,11 +68,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="entregas corregidas a la vez (por defecto: el número de CPU)")
     grade.add_argument("--student", action="append", dest="students", metavar="ID",
                        help="solo este estudiante (repetible)")
-    grade.add_argument("--cell-timeout", type=_positive, metavar="S",
-                       help="segundos por celda (por defecto: Execute.timeout del curso)")
-    grade.add_argument("--budget", type=_positive, default=DEFAULT_LIMITS.notebook_budget,
-                       metavar="S",
-                       help="segundos para todo un cuaderno (por defecto: %(default)s)")
+    grade.add_argument("--cell-timeout", type=_positive, metavar="S", help=CELL_HELP)
+    grade.add_argument("--budget", type=_positive, metavar="S", help=BUDGET_HELP)
     grade.add_argument("--max-memory", type=int, default=DEFAULT_LIMITS.max_memory_mb,
                        metavar="MB", help="memoria máxima de cada kernel, 0 sin límite "
                        "(por defecto: %(default)s)")
@@ -84,6 +88,23 @@ def _parser() -> argparse.ArgumentParser:
                        "(por defecto: $AUTOGRADER_SCHEDULER; sin él, procesos locales)")
     grade.add_argument("--allow-unsandboxed", action="store_true",
                        help="con --scheduler: deja corregir a trabajadores sin bubblewrap")
+
+    measure = verb("limits", "mide lo que tarda la solución de cada tarea y fija sus límites de "
+                   "tiempo (un bucle infinito cuesta minutos, no un cuarto de hora)")
+    measure.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
+    measure.add_argument("--factor", type=float, default=LIMITS_FACTOR, metavar="X",
+                         help="límite = X veces lo que tarda la solución (por defecto: "
+                         "%(default)g)")
+    measure.add_argument("--min-cell", type=_positive, default=LIMITS_CELL_FLOOR, metavar="S",
+                         help="mínimo por celda (por defecto: %(default)s)")
+    measure.add_argument("--min-notebook", type=_positive, default=LIMITS_NOTEBOOK_FLOOR,
+                         metavar="S", help="mínimo por cuaderno (por defecto: %(default)s)")
+    measure.add_argument("--cell-timeout", type=_positive, metavar="S",
+                         help="fija los segundos por celda en vez de derivarlos")
+    measure.add_argument("--budget", type=_positive, metavar="S",
+                         help="fija los segundos por cuaderno en vez de derivarlos")
+    measure.add_argument("--show", action="store_true",
+                         help="solo muestra los límites de cada tarea, sin medir")
 
     certs = verb("certificates", "crea la CA y los certificados TLS de un clúster de Dask "
                  "(planificador, trabajadores, cliente)", with_course=False)
@@ -143,11 +164,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="entregas corregidas a la vez (por defecto: el número de CPU)")
     serve.add_argument("--max-upload-mb", type=float, default=SERVE_MAX_MB, metavar="MB",
                        help="tamaño máximo de un cuaderno (por defecto: %(default)g)")
-    serve.add_argument("--cell-timeout", type=_positive, metavar="S",
-                       help="segundos por celda (por defecto: Execute.timeout del curso)")
-    serve.add_argument("--budget", type=_positive, default=DEFAULT_LIMITS.notebook_budget,
-                       metavar="S", help="segundos para todo un cuaderno (por defecto: "
-                       "%(default)s)")
+    serve.add_argument("--cell-timeout", type=_positive, metavar="S", help=CELL_HELP)
+    serve.add_argument("--budget", type=_positive, metavar="S", help=BUDGET_HELP)
     serve.add_argument("--max-memory", type=int, default=DEFAULT_LIMITS.max_memory_mb,
                        metavar="MB", help="memoria máxima de cada kernel, 0 sin límite "
                        "(por defecto: %(default)s)")
@@ -259,17 +277,14 @@ def _collect(args) -> int:
 
 def _grade(args) -> int:
     from autograder.batch.grade import grade
-    from autograder.course import Course
 
-    limits = Limits(
-        cell_timeout=args.cell_timeout or Course.open(args.course_dir).cell_timeout,
-        notebook_budget=args.budget,
-        max_memory_mb=max(0, args.max_memory),
-        kernel_threads=max(0, args.kernel_threads),
-    )
+    overrides = {"cell_timeout": args.cell_timeout, "notebook_budget": args.budget,
+                 "max_memory_mb": max(0, args.max_memory),
+                 "kernel_threads": max(0, args.kernel_threads)}
     summary = grade(
         args.course_dir, args.assignments or None, students=args.students,
-        workers=args.workers, limits=limits, force=args.force, retry_errors=args.retry_errors,
+        workers=args.workers, limit_overrides=overrides, force=args.force,
+        retry_errors=args.retry_errors,
         show_progress=not args.no_progress, allow_unsandboxed=args.allow_unsandboxed,
         **_given(args, "notebook_grader"), **_scheduler_given(args),
     )
@@ -405,16 +420,13 @@ def _check(args) -> int:
 
 
 def _serve(args) -> int:
-    from autograder.course import Course
     from autograder.service.server import serve
 
-    limits = Limits(
-        cell_timeout=args.cell_timeout or Course.open(args.course_dir).cell_timeout,
-        notebook_budget=args.budget, max_memory_mb=max(0, args.max_memory),
-    )
+    overrides = {"cell_timeout": args.cell_timeout, "notebook_budget": args.budget,
+                 "max_memory_mb": max(0, args.max_memory)}
     try:
         serve(args.course_dir, host=args.host, port=args.port, workers=args.workers,
-              limits=limits, max_upload_mb=args.max_upload_mb,
+              limit_overrides=overrides, max_upload_mb=args.max_upload_mb,
               allow_unsandboxed=args.allow_unsandboxed,
               **_given(args, "forwarded_allow_ips"), **_scheduler_given(args))
     except KeyboardInterrupt:  # SIGTERM or Ctrl-C: uvicorn has already stopped cleanly
@@ -442,6 +454,20 @@ def _tokens(args) -> int:
     return 0
 
 
+def _limits(args) -> int:
+    from autograder.batch.measured_limits import limits
+
+    done = limits(args.course_dir, args.assignments or None, factor=args.factor,
+                  min_cell=args.min_cell, min_notebook=args.min_notebook,
+                  cell_timeout=args.cell_timeout, budget=args.budget, show=args.show)
+    for record, line in done:
+        print(line)
+        if record is not None and not args.show:
+            print(f"  medido en {record.reference_seconds:g} s con carga {record.load_average:g};"
+                  f" guardado en grading/{record.assignment}/limits.json")
+    return 0
+
+
 def _demo(args) -> int:
     from autograder.demo import demo
 
@@ -453,7 +479,7 @@ VERBS = {
     "release": _release, "collect": _collect, "grade": _grade, "feedback": _feedback,
     "export": _export, "report": _report, "similarity": _similarity, "publish": _publish,
     "check": _check, "demo": _demo,
-    "certificates": _certificates, "serve": _serve, "tokens": _tokens,
+    "certificates": _certificates, "serve": _serve, "tokens": _tokens, "limits": _limits,
 }
 
 

@@ -105,6 +105,17 @@ ejemplos:
 Un solo proceso es el dueño del libro de notas (como `grade`): cada entrega se guarda tal como
 llega, entra en una cola persistente y se corrige con el mismo motor, límites y aislamiento que
 `autograder grade`. La política de cada tarea está en service/<tarea>.toml (docs/service.md).""",
+    "limits": """
+ejemplos:
+  autograder limits                         # mide la solución de cada tarea publicada
+  autograder limits 03-vae --factor 5       # límites = 5 veces lo que tarda la solución
+  autograder limits 03-vae --budget 600     # fija el límite por cuaderno
+  autograder limits --show                  # qué límites usará `grade` en cada tarea
+Corrige la solución de source/ como una entrega más (mismo corrector y aislamiento), comprueba que
+saca todos los puntos automáticos y guarda en grading/<tarea>/limits.json lo que tardó y los
+límites derivados: 10 veces la celda más lenta (mínimo 30 s) y el cuaderno entero (mínimo 120 s).
+`grade` y `serve` los usan desde entonces; sus opciones --cell-timeout y --budget mandan sobre
+ellos. Sin medición (o si la solución cambió) siguen los límites por defecto.""",
     "tokens": """
 ejemplos:
   autograder tokens --roster lista.csv --url https://entregas.ejemplo.es

@@ -56,6 +56,7 @@ class NotebookResult:
     comments: dict[str, str | None] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
+    slowest_cell_seconds: float = 0.0  # kernel's clock (`autograder limits` derives from it)
 
     @property
     def points(self) -> float:
@@ -107,6 +108,7 @@ class SubmissionResult:
                 comments=nb.get("comments", {}),
                 problems=[Problem(**p) for p in nb.get("problems", [])],
                 seconds=nb.get("seconds", 0.0),
+                slowest_cell_seconds=nb.get("slowest_cell_seconds", 0.0),
             )
             for nb in data["notebooks"]
         ]

@@ -123,8 +123,10 @@ def test_every_verb_maps_to_its_api_function():
 def test_grade_options_default_to_the_limits_of_the_api():
     arguments = _subparsers()["grade"].parse_args([])
     defaults = Limits()
-    assert (arguments.budget, arguments.max_memory, arguments.kernel_threads) == (
-        defaults.notebook_budget, defaults.max_memory_mb, defaults.kernel_threads)
+    assert (arguments.max_memory, arguments.kernel_threads) == (
+        defaults.max_memory_mb, defaults.kernel_threads)
+    # no time limit given: each assignment's measured limits, or the API's defaults
+    assert (arguments.cell_timeout, arguments.budget) == (None, None)
 
 
 @pytest.mark.parametrize("verb, option, parameter", [

@@ -24,6 +24,7 @@ from autograder import messages
 from autograder.batch.access import scheduler_access
 from autograder.batch.cluster import ClusterExecutor
 from autograder.batch.job import DEFAULT_NOTEBOOK_GRADER, GradingJob
+from autograder.batch.measured_limits import limits_for
 from autograder.batch.pool import Outcome, WorkerPool
 from autograder.batch.progress import GradingProgress
 from autograder.batch.record import is_recorded, record
@@ -67,6 +68,7 @@ def grade(
     students: list[str] | None = None,
     workers: int | None = None,
     limits: Limits | None = None,
+    limit_overrides: dict | None = None,
     force: bool = False,
     retry_errors: bool = False,
     notebook_grader: str = DEFAULT_NOTEBOOK_GRADER,
@@ -83,8 +85,10 @@ def grade(
     Args:
         students: only these students (default: everyone who submitted).
         workers: submissions graded at the same time (default: number of CPUs).
-        limits: per-cell timeout, notebook budget, memory cap (default: the course's
-            Execute.timeout per cell and `Limits` defaults for the rest).
+        limits: per-cell timeout, notebook budget, memory cap, for every assignment (default:
+            each assignment's measured limits, `autograder limits`, or without a measurement
+            the course's Execute.timeout per cell and `Limits` defaults for the rest).
+        limit_overrides: `Limits` fields that win over the measured limits (the CLI's options).
         force: regrade even unchanged, already recorded submissions.
         retry_errors: regrade the submissions whose last grading had a problem.
         notebook_grader: `module:function` grading one notebook (see notebook_grader.py).
@@ -100,7 +104,6 @@ def grade(
         allow_unsandboxed: on a cluster, let workers without bubblewrap grade.
     """
     course = Course.open(course_dir)
-    limits = limits or Limits(cell_timeout=course.cell_timeout)
     # checked before the lock is taken or anything written: a refused address changes nothing
     access = scheduler_access(scheduler, tls_ca_file=tls_ca_file, tls_cert=tls_cert,
                               tls_key=tls_key, allow_insecure=allow_insecure_scheduler)
@@ -113,15 +116,21 @@ def grade(
             _plan(course, assignment, students, force, retry_errors, notebook_grader)
             for assignment in _assignments(course, assignments)
         ]
+        chosen = {}
+        for plan in plans:
+            chosen[plan.assignment], line = limits_for(course, plan.assignment, limits,
+                                                       limit_overrides)
+            if line and show_progress and plan.grade:
+                print(f"límites: {line}", file=sys.stderr)
         with Gradebook(course.db_url, course.course_id) as gradebook:
             for plan in plans:
                 summary.skipped += len(plan.skip)
                 for student in plan.record_only:
                     _record(gradebook, plan, SubmissionResult.load(plan.state.result_path(student)))
                     summary.recorded_only += 1
-            jobs = _jobs(course, plans, limits, notebook_grader)
+            jobs = _jobs(course, plans, chosen, notebook_grader)
             if jobs:
-                executor = _executor(course, workers, limits, access, allow_unsandboxed)
+                executor = _executor(course, workers, None, access, allow_unsandboxed)
                 summary.graded = _run(gradebook, plans, jobs, executor, show_progress)
     summary.seconds = round(time.monotonic() - started, 1)
     return summary
@@ -203,10 +212,12 @@ def _collect_problems(course: Course, assignment: str) -> dict[str, list[dict]]:
     return {student: manifest.problems_of(student) for student in manifest.students}
 
 
-def _jobs(course: Course, plans: list[Plan], limits: Limits,
+def _jobs(course: Course, plans: list[Plan], limits: Limits | dict[str, Limits],
           notebook_grader: str) -> list[GradingJob]:
+    """limits: for every assignment, or one `Limits` per assignment."""
     jobs = []
     for plan in plans:
+        chosen = limits[plan.assignment] if isinstance(limits, dict) else limits
         kernelspecs = read_kernelspecs(course.db_url, plan.assignment) if plan.grade else {}
         scratch = course.grading_dir / plan.assignment / ".scratch"
         scratch.mkdir(parents=True, exist_ok=True)
@@ -220,7 +231,7 @@ def _jobs(course: Course, plans: list[Plan], limits: Limits,
                 result_path=str(plan.state.result_path(student)),
                 db_url="",  # workers build a throwaway gradebook from `sources` (task.py)
                 sources=[source.to_json() for source in plan.sources],
-                limits=dict(limits.__dict__),
+                limits=dict(chosen.__dict__),
                 scratch=str(scratch),
                 notebook_grader=notebook_grader,
                 problems=plan.collect_problems.get(student, []),
@@ -265,13 +276,13 @@ def _executor(course, workers, limits, access, allow_unsandboxed):
     """Local worker processes (measured faster on one machine: BENCHMARKS.md), or a cluster."""
     if access:
         return ClusterExecutor(access, course, allow_unsandboxed=allow_unsandboxed)
-    per_job = limits.notebook_budget
     return WorkerPool(
         workers or default_workers(),
         course.grading_dir / "logs",
         # the kernels' limits may last up to MAX_STRETCH times longer on a busy machine
         # (kernel/clock.py); this outer bound only catches a worker that hangs itself
-        deadline=lambda job: MAX_STRETCH * (per_job * len(job.sources) + GRACE_SECONDS),
+        deadline=lambda job: MAX_STRETCH * (
+            job.limits["notebook_budget"] * len(job.sources) + GRACE_SECONDS),
     )
 
 
@@ -280,7 +291,10 @@ def _run(gradebook, plans, jobs, executor, show_progress) -> list[SubmissionResu
     written = {plan.assignment: written_answers(plan) for plan in plans}
     on_cluster = isinstance(executor, ClusterExecutor)
     slots = executor.slots() if on_cluster else executor.size
-    progress = GradingProgress(len(jobs), "Corrigiendo", enabled=show_progress, workers=slots)
+    budget = max(job.limits["notebook_budget"] * len(job.sources) for job in jobs)
+    progress = GradingProgress(len(jobs), "Corrigiendo", enabled=show_progress, workers=slots,
+                               running=None if on_cluster else executor.running_seconds,
+                               budget=budget)
     graded = []
     try:
         for outcome in executor.outcomes(jobs):

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,7 +121,13 @@ class WorkerPool:
             WorkerProcess(self.log_dir / f"worker-{number + 1}.log") for number in range(self.size)
         ]
         self.running: dict[int, dict] = {}
+        self.started: dict[int, float] = {}  # slot -> monotonic time its job started
         self.stopping = threading.Event()
+
+    def running_seconds(self) -> list[float]:
+        """How long each running job has run so far (for the estimate of the time left)."""
+        now = time.monotonic()
+        return [now - started for started in list(self.started.values())]
 
     def _slot(self, number: int) -> None:
         worker = self.workers[number]
@@ -129,7 +136,9 @@ class WorkerPool:
             if job is None or self.stopping.is_set():
                 break
             self.running[number] = job
+            self.started[number] = time.monotonic()
             outcome = worker.run(job, self.deadline(job))
+            self.started.pop(number, None)
             self.running.pop(number, None)
             self.done.put(outcome)
         worker.stop()

@@ -182,21 +182,32 @@ def kernel_died(notebook: str, grade_id: str, cell_number: int) -> Problem:
     )
 
 
-def budget_exceeded(notebook: str, seconds: int, grade_id: str, cell_number: int) -> Problem:
+def _limit_basis(factor: float) -> str:
+    """Where a time limit comes from, when it was derived from the reference's time."""
+    if not factor:
+        return ""
+    return (f" Ese límite es al menos {factor:g} veces lo que tarda la solución de referencia: "
+            "un cuaderno correcto cabe de sobra.")
+
+
+def budget_exceeded(notebook: str, seconds: int, grade_id: str, cell_number: int,
+                    factor: float = 0.0) -> Problem:
     return Problem(
         "time_budget",
-        f"El cuaderno superó el tiempo total de {seconds} s (se paró en la celda {cell_number}, "
-        f"{grade_id or 'sin id'}); las celdas siguientes no se ejecutaron y no puntúan.",
+        f"Tu cuaderno superó el tiempo total de {seconds} s (se paró en la celda {cell_number}, "
+        f"{grade_id or 'sin id'}); las celdas siguientes no se ejecutaron y no puntúan."
+        + _limit_basis(factor),
         notebook,
         grade_id,
     )
 
 
-def cell_timeout(notebook: str, grade_id: str, seconds: int) -> Problem:
+def cell_timeout(notebook: str, grade_id: str, seconds: int, factor: float = 0.0) -> Problem:
     return Problem(
         "cell_timeout",
-        f"La celda «{grade_id or 'sin id'}» no terminó en {seconds} s (límite por celda) y se "
-        "interrumpió: ¿un bucle infinito o un entrenamiento demasiado largo?",
+        f"La celda «{grade_id or 'sin id'}» de tu cuaderno superó los {seconds} s (límite por "
+        "celda) y se interrumpió: ¿un bucle infinito o un entrenamiento demasiado largo?"
+        + _limit_basis(factor),
         notebook,
         grade_id,
     )
@@ -212,11 +223,12 @@ def memory_exhausted(notebook: str, grade_id: str, limit_mb: int) -> Problem:
     )
 
 
-def unresponsive(notebook: str, grade_id: str, seconds: int) -> Problem:
+def unresponsive(notebook: str, grade_id: str, seconds: int, factor: float = 0.0) -> Problem:
     return Problem(
         "cell_timeout",
-        f"La celda «{grade_id or 'sin id'}» no terminó en {seconds} s y no respondió a la "
-        "interrupción; el cuaderno se detuvo ahí y las celdas siguientes no puntúan.",
+        f"La celda «{grade_id or 'sin id'}» de tu cuaderno superó los {seconds} s (límite por "
+        "celda) y no respondió a la interrupción; el cuaderno se detuvo ahí y las celdas "
+        "siguientes no puntúan." + _limit_basis(factor),
         notebook,
         grade_id,
     )

@@ -98,6 +98,7 @@ def grade_notebook(task: NotebookTask) -> NotebookResult:
         nb = explain.unreadable_notebook(task.source, result.cells, result.problems)
     else:
         ran = _execute(nb, task, result.problems)
+        result.slowest_cell_seconds = ran.slowest_cell_seconds
         nb = _finish(nb, task)
         result.cells, result.comments = score(nb, task, ran, result.problems)
         explain.explain_cells(nb, result.cells)  # verdicts in place of raw observations
@@ -161,6 +162,7 @@ class Run:
 
     stopped_at: int | None = None
     reason: str = ""  # what happened to the cell it stopped at, for that cell's message
+    slowest_cell_seconds: float = 0.0  # on the kernel's clock, of the cells that finished
 
 
 def _executor_config(task: NotebookTask, socket_dir: Path | None) -> Config:
@@ -211,12 +213,12 @@ def _execute(nb: NotebookNode, task: NotebookTask, problems: list[Problem]) -> R
                 watchdog.start()
             executor.preprocess(nb, _resources(task))
     except DeadKernelError:
-        run = _stopped(nb, task, executor.running_cell, budget_spent.is_set(), problems)
-    except CellTimeoutError:  # the kernel ignored the interrupt (SIGINT masked, stuck in C code)
-        index = executor.running_cell or 0
-        grade_id = cell_grade_id(nb.cells[index]) or "" if index < len(nb.cells) else ""
-        problems.append(messages.unresponsive(task.notebook, grade_id, task.limits.cell_timeout))
-        run = Run(index, messages.TIMEOUT.format(seconds=task.limits.cell_timeout))
+        if executor.unresponsive is not None and not budget_spent.is_set():
+            run = _unresponsive(nb, task, executor.unresponsive, problems)
+        else:
+            run = _stopped(nb, task, executor.running_cell, budget_spent.is_set(), problems)
+    except CellTimeoutError:  # the kernel ignored the interrupt and could not be killed
+        run = _unresponsive(nb, task, executor.running_cell, problems)
     except Exception as error:  # a grader fault must not lose the student's result
         run = Run(executor.running_cell or 0, messages.GRADER_FAILED_HERE)
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
@@ -224,6 +226,7 @@ def _execute(nb: NotebookNode, task: NotebookTask, problems: list[Problem]) -> R
     finally:
         finished.set()
         mark_timeouts(nb, executor.timed_out)
+        run.slowest_cell_seconds = max(executor.cell_seconds.values(), default=0.0)
         kill_process_group(pidfile)  # normally already shut down; never leave one behind
         pidfile.unlink(missing_ok=True)
         if socket_dir is not None:
@@ -239,13 +242,24 @@ def _course_folder(task: NotebookTask) -> Path:
     return Path(task.workdir).resolve().parents[2]
 
 
+def _unresponsive(nb, task, index, problems) -> Run:
+    """The kernel ignored the cell's interrupt (SIGINT masked, stuck in C code)."""
+    index = index or 0
+    grade_id = cell_grade_id(nb.cells[index]) or "" if index < len(nb.cells) else ""
+    seconds = task.limits.cell_timeout
+    problems.append(messages.unresponsive(task.notebook, grade_id, seconds,
+                                          task.limits.reference_factor))
+    return Run(index, messages.TIMEOUT.format(seconds=seconds))
+
+
 def _stopped(nb, task, index, budget_spent, problems) -> Run:
     index = index or 0
     grade_id = cell_grade_id(nb.cells[index]) or "" if index < len(nb.cells) else ""
     number = index + 1
     if budget_spent:
         problems.append(
-            messages.budget_exceeded(task.notebook, task.limits.notebook_budget, grade_id, number)
+            messages.budget_exceeded(task.notebook, task.limits.notebook_budget, grade_id, number,
+                                     task.limits.reference_factor)
         )
         return Run(index, messages.BUDGET_SPENT_HERE)
     problems.append(messages.kernel_died(task.notebook, grade_id, number))

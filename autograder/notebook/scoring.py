@@ -106,7 +106,8 @@ def _execution_problems(nb: NotebookNode, task: NotebookTask) -> list[Problem]:
         names = {o.ename for o in cell.get("outputs", []) if o.output_type == "error"}
         grade_id, limits = cell_grade_id(cell) or "", task.limits
         if "CellTimeoutError" in names:
-            problems.append(messages.cell_timeout(task.notebook, grade_id, limits.cell_timeout))
+            problems.append(messages.cell_timeout(task.notebook, grade_id, limits.cell_timeout,
+                                                  limits.reference_factor))
         elif "MemoryError" in names and limits.max_memory_mb:
             problems.append(
                 messages.memory_exhausted(task.notebook, grade_id, limits.max_memory_mb))

@@ -21,6 +21,7 @@ import time
 from nbgrader.api import Gradebook
 
 from autograder.batch import grade as engine
+from autograder.batch.measured_limits import limits_for
 from autograder.batch.pool import Outcome
 from autograder.batch.state import GradingState, result_file
 from autograder.course import AutograderError, Course
@@ -33,8 +34,12 @@ from autograder.service.store import FAILED, GRADED, GRADING, Store, Submission
 
 class Grader:
     def __init__(self, course: Course, store: Store, *, workers: int | None, limits,
-                 access, allow_unsandboxed: bool, notebook_grader: str):
+                 access, allow_unsandboxed: bool, notebook_grader: str,
+                 limit_overrides: dict | None = None):
+        # limits: one `Limits` for every assignment, or None: each one's measured limits
+        # (`autograder limits`, read again for each job), with `limit_overrides` on top
         self.course, self.store, self.limits = course, store, limits
+        self.limit_overrides = limit_overrides
         self.workers, self.access = workers, access  # access: SchedulerAccess or None (local pool)
         self.allow_unsandboxed, self.notebook_grader = allow_unsandboxed, notebook_grader
         self.events: queue.Queue = queue.Queue()
@@ -56,6 +61,19 @@ class Grader:
     def running(self) -> int:
         """Jobs handed to the executor (being graded, or next in line for a worker)."""
         return len(self.in_flight)
+
+    def elapsed(self) -> dict[str, float]:
+        """Submission id -> seconds its job has run on a local worker so far (jobs waiting for
+        a worker, and jobs on a cluster, are not in it)."""
+        if self.pool is None:
+            return {}
+        now = time.monotonic()
+        found = {}
+        for slot, job in list(self.pool.running.items()):
+            started, entry = self.pool.started.get(slot), self.in_flight.get(job.id)
+            if started is not None and entry is not None:
+                found[entry[0].id] = now - started
+        return found
 
     def start(self) -> None:
         for submission in self.store.requeue_unfinished():  # graded by a killed run: record
@@ -125,7 +143,8 @@ class Grader:
             started = time.monotonic()
             try:
                 plan = self._prepare(submission)
-                job = engine._jobs(self.course, [plan], self.limits, self.notebook_grader)[0]
+                limits = self.limits_of(submission.assignment)
+                job = engine._jobs(self.course, [plan], limits, self.notebook_grader)[0]
             except (AutograderError, OSError, ValueError) as error:
                 log("cannot_grade", id=submission.id, error=str(error))
                 self.store.finish(submission.id, FAILED)
@@ -157,6 +176,9 @@ class Grader:
         else:
             self._put_back_counting(submission)
         self.store.finish(submission.id, GRADED if ok else FAILED)
+
+    def limits_of(self, assignment: str):
+        return limits_for(self.course, assignment, self.limits, self.limit_overrides)[0]
 
     # Files ---------------------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ def serve(
     port: int = DEFAULT_PORT,
     workers: int | None = None,
     limits: Limits | None = None,
+    limit_overrides: dict | None = None,
     max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB,
     scheduler: str | None = None,
     tls_ca_file: str | os.PathLike | None = None,
@@ -49,7 +50,8 @@ def serve(
     """Serve the course's submissions on http://HOST:PORT until SIGTERM or Ctrl-C.
 
     Args:
-        workers, limits, scheduler, tls_*, allow_*: as for `grade` (same engine, same limits).
+        workers, limits, limit_overrides, scheduler, tls_*, allow_*: as for `grade` (same
+            engine, same limits: each assignment's measured ones unless `limits` is given).
         max_upload_mb: the largest notebook accepted (refused with 413 while it arrives).
         forwarded_allow_ips: addresses of the reverse proxy whose X-Forwarded-Proto/For
             headers are trusted (default: 127.0.0.1), so that cookies are Secure behind TLS.
@@ -58,6 +60,7 @@ def serve(
 
     from autograder.batch import grade as engine
     from autograder.batch.access import scheduler_access
+    from autograder.batch.measured_limits import limits_for
     from autograder.service.app import create_app
     from autograder.service.grading import Grader
     from autograder.service.policy import load_policy
@@ -66,7 +69,6 @@ def serve(
     from autograder.service.tokens import service_dir
 
     course = Course.open(course_dir)
-    limits = limits or Limits(cell_timeout=course.cell_timeout)
     if max_upload_mb <= 0:
         raise AutograderError("--max-upload-mb debe ser positivo")
     access = scheduler_access(scheduler, tls_ca_file=tls_ca_file, tls_cert=tls_cert,
@@ -81,8 +83,12 @@ def serve(
                               "`autograder release`")
     for assignment in service.assignments():
         load_policy(service.folder, assignment)  # a broken policy stops the start, not a student
+        line = limits_for(course, assignment, limits, limit_overrides)[1]
+        if line:
+            print(f"límites: {line}", file=sys.stderr)
     service.grader = Grader(course, store, workers=workers, limits=limits, access=access,
-                            allow_unsandboxed=allow_unsandboxed, notebook_grader=notebook_grader)
+                            allow_unsandboxed=allow_unsandboxed, notebook_grader=notebook_grader,
+                            limit_overrides=limit_overrides)
     with engine._exclusive(course):
         config = uvicorn.Config(
             create_app(service), host=host, port=port, access_log=False, log_level="warning",

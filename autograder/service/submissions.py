@@ -7,6 +7,7 @@ import datetime
 import math
 from dataclasses import dataclass, field
 
+from autograder.batch import eta
 from autograder.course import AutograderError, Course
 from autograder.messages import service as said
 from autograder.notebook.notebook_file import parse_notebook
@@ -117,27 +118,38 @@ def own_submission(service: Service, holder: Holder, submission_id: str) -> Subm
 
 
 def queue_place(service: Service, submission: Submission) -> tuple[int | None, float | None]:
-    """(position in the queue, seconds until its feedback) from measured grading times."""
+    """(position in the queue, seconds until its feedback) from measured grading times,
+    counting the jobs still running: one running far past the mean (a looping notebook) holds
+    its worker until its budget stops it (`batch/eta.py`)."""
     measured = service.store.measured_seconds()
     mean = sum(measured) / len(measured) if measured else None
-    slots = max(1, getattr(getattr(service.grader, "pool", None), "size", 0) or 1)
-    if submission.status == GRADING:
-        return 0, mean
-    if submission.status != QUEUED:
+    grader = service.grader
+    pool = getattr(grader, "pool", None)
+    slots = max(1, getattr(pool, "size", 0) or 1)
+    running = grader.elapsed() if grader is not None else {}
+    if submission.status not in (GRADING, QUEUED):
         return None, None
-    ahead = sum(1 for s in service.store.with_status(QUEUED) if s.seq < submission.seq)
-    running = service.grader.running() if service.grader is not None else 0
+    ahead = 0
+    if submission.status == QUEUED:
+        ahead = 1 + sum(1 for s in service.store.with_status(QUEUED) if s.seq < submission.seq)
     if mean is None:
-        return ahead + 1, None
-    # the jobs running now and those ahead share the slots; then this one takes its own time
-    return ahead + 1, mean * ((ahead + running) // slots + 1) + (mean / 2 if running else 0)
+        return ahead, None
+    budget = grader.limits_of(submission.assignment).notebook_budget if grader else 0
+    if submission.id in running:
+        return 0, eta.running_left(running[submission.id], mean, budget)
+    # handed to a worker's line but not started yet, or waiting in the queue: behind the jobs
+    # handed out and not started, and those queued before it
+    handed = grader.running() - len(running) if grader is not None else 0
+    waiting = max(0, handed - (1 if submission.status == GRADING else 0)) + max(0, ahead - 1)
+    _, ends = eta.finish_times(mean, waiting + 1, list(running.values()), slots, budget)
+    return ahead, ends[-1]
 
 
 def describe(service: Service, submission: Submission, holder: Holder) -> dict:
     """The API's JSON for one submission, as this caller may read it."""
     policy = service.policy(submission.assignment)
     moment = now()
-    position, eta = queue_place(service, submission)
+    position, seconds = queue_place(service, submission)
     data = {
         "id": submission.id, "assignment": submission.assignment, "student": submission.student,
         "status": submission.status, "received_at": submission.received_at,
@@ -145,7 +157,7 @@ def describe(service: Service, submission: Submission, holder: Holder) -> dict:
         "late": submission.late, "counts": submission.counts,
         "status_url": f"/api/submissions/{submission.id}",
         "feedback_url": f"/estudiante/entregas/{submission.id}",
-        "queue_position": position, "eta_seconds": None if eta is None else round(eta),
+        "queue_position": position, "eta_seconds": None if seconds is None else round(seconds),
         "points": None, "max_points": None, "tests": [], "problems": [],
     }
     if submission.result is not None and submission.status != QUEUED:
