@@ -155,3 +155,14 @@ def test_the_time_left_counts_a_job_running_far_past_the_mean():
     # two running on two slots, three waiting: the waiting ones take the first free slots
     assert eta.seconds_left(10.0, 3, [2.0, 9.0], 2) == pytest.approx(21.0)
     assert eta.finish_times(10.0, 3, [2.0, 9.0], 2)[1] == pytest.approx([11.0, 18.0, 21.0])
+
+
+def test_grade_while_the_service_holds_the_course_names_the_service(tiny_course):
+    from autograder.batch.grade import _exclusive
+
+    with _exclusive(Course.open(tiny_course), "autograder serve"):
+        with pytest.raises(AutograderError, match="`autograder serve"):
+            grade(tiny_course, show_progress=False)
+    with _exclusive(Course.open(tiny_course)):
+        with pytest.raises(AutograderError, match="`autograder grade"):
+            grade(tiny_course, show_progress=False)

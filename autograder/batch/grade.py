@@ -257,16 +257,26 @@ def _code_size(course: Course, job: GradingJob) -> int:
 
 
 @contextmanager
-def _exclusive(course: Course):
-    """One grading run per course at a time: two would both write the gradebook."""
+def _exclusive(course: Course, holder: str = "autograder grade"):
+    """One grading run per course at a time: two would both write the gradebook. The lock file
+    says who holds it (`grade` or `serve`), for the refusal."""
     course.grading_dir.mkdir(parents=True, exist_ok=True)
-    with open(course.grading_dir / ".lock", "w") as lock:
+    with open(course.grading_dir / ".lock", "a+", encoding="utf-8") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            lock.seek(0)
+            other = lock.read().strip()[:200] or "autograder grade"
             raise AutograderError(
-                f"ya hay otro `autograder grade` en marcha en {course.root}"
+                f"{course.root} ya lo está corrigiendo `{other}`: solo uno puede escribir el "
+                "libro de notas a la vez" + (
+                    "; las entregas del servicio se corrigen solas, o páralo antes"
+                    if "serve" in other else "")
             ) from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"{holder} (pid {os.getpid()})\n")
+        lock.flush()
         yield
 
 

@@ -89,7 +89,7 @@ def serve(
     service.grader = Grader(course, store, workers=workers, limits=limits, access=access,
                             allow_unsandboxed=allow_unsandboxed, notebook_grader=notebook_grader,
                             limit_overrides=limit_overrides)
-    with engine._exclusive(course):
+    with engine._exclusive(course, "autograder serve"):
         config = uvicorn.Config(
             create_app(service), host=host, port=port, access_log=False, log_level="warning",
             proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips or "127.0.0.1",
