@@ -14,7 +14,9 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISES = ROOT / "exercises"
-ASSIGNMENTS = ("01-autoencoder", "02-stacked-autoencoder", "03-vae")
+# Every exercise, found as `autograder release` finds them: a folder of exercises/ and its notebook
+ASSIGNMENTS = tuple(sorted(folder.name for folder in EXERCISES.iterdir()
+                           if (folder / f"{folder.name}.ipynb").is_file()))
 STUB = "# TU CÓDIGO AQUÍ\nraise NotImplementedError()"
 SOLUTION_REGION = re.compile(r"^([ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION[ \t]*$",
                              re.S | re.M)
@@ -89,9 +91,9 @@ def is_definition_cell(source: str) -> bool:
 HIDDEN_REGION = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 
 
-def run_in_process(notebook, skip_tests=frozenset()) -> dict[str, str | None]:
+def run_in_process(notebook, skip_tests=frozenset(), folder=None) -> dict[str, str | None]:
     """Execute setup, data and definition cells, then the hidden tests of each test cell, in one
-    namespace.
+    namespace, in `folder` (the exercise's source folder: the data files it ships lie there).
 
     Returns grade_id -> None when the hidden tests pass, else the error they raised. Only the
     hidden region runs: it alone decides a test cell's points (the grader judges its
@@ -100,6 +102,16 @@ def run_in_process(notebook, skip_tests=frozenset()) -> dict[str, str | None]:
     `skip_tests`.
     """
     os.environ["AUTOENCODERS_COURSE_FAST"] = "1"  # bundled digits: never download in tests
+    here = os.getcwd()
+    if folder is not None:
+        os.chdir(folder)
+    try:
+        return _run_cells(notebook, skip_tests)
+    finally:
+        os.chdir(here)
+
+
+def _run_cells(notebook, skip_tests) -> dict[str, str | None]:
     namespace: dict = {"__name__": "__main__"}
     results: dict[str, str | None] = {}
     for current in notebook.cells:
