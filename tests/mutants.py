@@ -3,7 +3,8 @@
 A mutant changes one snippet of one solution cell of a source notebook and names the test cells
 that must then fail (`loses`): exactly those, no more, no fewer. `end_to_end` mutants are also
 graded by real `nbgrader autograde` runs; the others only in process (they also break training,
-so a trained-model test would fail with them, as it should).
+so a trained-model test would fail with them, as it should). `trained_loses` names the
+trained-model test cells an end-to-end mutant also loses (in process those cells are not run).
 """
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ class Mutant:
     new: str | tuple[str, ...]
     loses: frozenset[str]
     end_to_end: bool = False
+    trained_loses: frozenset[str] = frozenset()
 
 
-def _mutant(name, assignment, grade_id, old, new, loses, end_to_end=False):
-    return Mutant(name, assignment, grade_id, old, new, frozenset(loses), end_to_end)
+def _mutant(name, assignment, grade_id, old, new, loses, end_to_end=False, trained_loses=()):
+    return Mutant(name, assignment, grade_id, old, new, frozenset(loses), end_to_end,
+                  frozenset(trained_loses))
 
 
 AE, STACK, VAE = "01-autoencoder", "02-stacked-autoencoder", "03-vae"
+CVAE = "04-conditional-vae"
 
 # The reference body of StackedAutoencoder.pretrain, as in the source notebook.
 PRETRAIN_BODY = """
@@ -242,6 +246,42 @@ MUTANTS = (
             {"test_interpolate"}, end_to_end=True),
     _mutant("interpolation_between_log_variances", VAE, "interpolate",
             "        codes = codes[0]\n", "        codes = codes[1]\n", {"test_interpolate"}),
+    # --- 04: ConditionalVAE -------------------------------------------------------------------
+    _mutant("encoder_ignores_label", CVAE, "build_encoder",
+            "hidden = layers.Concatenate()([layers.Flatten()(hidden), label])",
+            "hidden = layers.Flatten()(hidden)", {"test_encoder"}),
+    _mutant("encoder_without_downsampling", CVAE, "build_encoder",
+            ("layers.Conv2D(32, 3, strides=2,", "layers.Conv2D(64, 3, strides=2,"),
+            ("layers.Conv2D(32, 3,", "layers.Conv2D(64, 3,"), {"test_encoder"}),
+    _mutant("decoder_ignores_label", CVAE, "build_decoder",
+            "hidden = layers.Concatenate()([code, label])", "hidden = code",
+            {"test_decoder"}, end_to_end=True, trained_loses={"test_conditional_generation"}),
+    _mutant("transposed_convolution_wrong_shape", CVAE, "build_decoder",
+            'Conv2DTranspose(32, 3, strides=2, padding="same"',
+            'Conv2DTranspose(32, 3, strides=2, padding="valid"', {"test_decoder"}),
+    _mutant("conditional_decoder_without_sigmoid", CVAE, "build_decoder",
+            'layers.Conv2D(1, 3, padding="same", activation="sigmoid")',
+            'layers.Conv2D(1, 3, padding="same")', {"test_decoder"}),
+    _mutant("conditional_kl_summed_over_the_batch", CVAE, "cvae_class",
+            "self.add_loss(ops.mean(kl_divergence(z_mean, z_log_var)))",
+            "self.add_loss(ops.sum(kl_divergence(z_mean, z_log_var)))", {"test_cvae_kl_loss"}),
+    _mutant("call_without_noise", CVAE, "cvae_class",
+            "z = self.sampling([z_mean, z_log_var])", "z = z_mean", {"test_cvae_call"}),
+    _mutant("generate_ignores_labels", CVAE, "cvae_class",
+            'y = ops.one_hot(ops.convert_to_tensor(labels, dtype="int32"), self.num_classes)',
+            'y = ops.one_hot(ops.zeros((len(labels),), dtype="int32"), self.num_classes)',
+            {"test_cvae_generate"}),
+    _mutant("generate_integer_labels", CVAE, "cvae_class",
+            'y = ops.one_hot(ops.convert_to_tensor(labels, dtype="int32"), self.num_classes)',
+            'y = ops.expand_dims(ops.convert_to_tensor(labels, dtype="float32"), -1)',
+            {"test_cvae_generate"}),
+    _mutant("conditional_generate_ignores_seed", CVAE, "cvae_class",
+            "z = keras.random.normal((len(labels), self.latent_dim), seed=seed)",
+            "z = keras.random.normal((len(labels), self.latent_dim))", {"test_cvae_generate"}),
+    _mutant("transfer_keeps_source_label", CVAE, "transfer_style",
+            "return ops.convert_to_numpy(model.decoder([z_mean, target]))",
+            "return ops.convert_to_numpy(model.decoder([z_mean, source]))",
+            {"test_transfer_style"}),
 )
 
 
@@ -617,6 +657,135 @@ class VAE(keras.Model):
     def generate(self, n, seed=None):
         prior = keras.random.normal((n, self.latent_dim), seed=seed)
         return ops.convert_to_numpy(self.decoder(prior))
+''',
+    }),
+})
+
+# Exercise 04 in two other styles: the label as extra image channels (functional, a transposed
+# convolution as the sigmoid output); subclassed parts around Sequential trunks, pooling to
+# downsample, the label concatenated after flattening, the KL mean written as sum / batch.
+ALTERNATIVES.update({
+    "conditional_label_as_channels": (CVAE, {
+        "build_encoder": '''
+def build_encoder(latent_dim=2, num_classes=NUM_CLASSES):
+    image = keras.Input(shape=(28, 28, 1))
+    label = keras.Input(shape=(num_classes,))
+    planes = layers.UpSampling2D(size=(28, 28))(layers.Reshape((1, 1, num_classes))(label))
+    hidden = layers.Concatenate(axis=-1)([image, planes])
+    for filters in (32, 64):
+        hidden = layers.Conv2D(filters, 4, strides=2, padding="same", activation="elu")(hidden)
+    hidden = layers.Dense(96, activation="elu")(layers.Flatten()(hidden))
+    return keras.Model([image, label], [layers.Dense(latent_dim)(hidden),
+                                        layers.Dense(latent_dim)(hidden)])
+''',
+        "build_decoder": '''
+def build_decoder(latent_dim=2, num_classes=NUM_CLASSES):
+    code = keras.Input(shape=(latent_dim,))
+    label = keras.Input(shape=(num_classes,))
+    hidden = layers.Dense(7 * 7 * 32, activation="elu")(layers.concatenate([label, code]))
+    hidden = layers.Reshape((7, 7, 32))(hidden)
+    hidden = layers.Conv2DTranspose(32, 4, strides=2, padding="same", activation="elu")(hidden)
+    image = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="sigmoid")(hidden)
+    return keras.Model([code, label], image)
+''',
+        "cvae_class": '''
+class ConditionalVAE(keras.Model):
+    def __init__(self, latent_dim=2, num_classes=NUM_CLASSES, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim, self.num_classes = latent_dim, num_classes
+        self.sampling = Sampling(seed=seed)
+        self.decoder = build_decoder(latent_dim, num_classes)
+        self.encoder = build_encoder(latent_dim, num_classes)
+
+    def call(self, inputs):
+        images, labels = inputs
+        mean, log_var = self.encoder([images, labels])
+        kl = kl_divergence(mean, log_var)
+        self.add_loss(ops.mean(kl))
+        return self.decoder([self.sampling([mean, log_var]), labels])
+
+    def generate(self, labels, seed=None):
+        labels = np.asarray(labels)
+        codes = keras.random.normal((labels.shape[0], self.latent_dim), seed=seed)
+        one_hot = ops.take(ops.eye(self.num_classes), ops.convert_to_tensor(labels), axis=0)
+        return np.asarray(self.decoder([codes, one_hot]))
+''',
+        "transfer_style": '''
+def transfer_style(model, x, y_source, y_target):
+    source = ops.convert_to_tensor(keras.utils.to_categorical(y_source, model.num_classes))
+    target = ops.convert_to_tensor(keras.utils.to_categorical(y_target, model.num_classes))
+    mean = model.encoder([ops.convert_to_tensor(x), source])[0]
+    return ops.convert_to_numpy(model.decoder([mean, target]))
+''',
+    }),
+    "conditional_sequential_parts": (CVAE, {
+        "build_encoder": '''
+class ConvEncoder(keras.Model):
+    def __init__(self, latent_dim, **kwargs):
+        super().__init__(**kwargs)
+        self.trunk = keras.Sequential([
+            layers.Conv2D(16, 3, padding="same", activation="relu"), layers.MaxPooling2D(),
+            layers.Conv2D(32, 3, padding="same", activation="relu"), layers.MaxPooling2D(),
+            layers.Flatten()])
+        self.hidden = layers.Dense(64, activation="relu")
+        self.heads = [layers.Dense(latent_dim), layers.Dense(latent_dim)]
+
+    def call(self, inputs):
+        image, label = inputs
+        hidden = self.hidden(ops.concatenate([self.trunk(image), label], axis=-1))
+        return [head(hidden) for head in self.heads]
+
+
+def build_encoder(latent_dim=2, num_classes=NUM_CLASSES):
+    return ConvEncoder(latent_dim)
+''',
+        "build_decoder": '''
+class ConvDecoder(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.trunk = keras.Sequential([
+            layers.Dense(7 * 7 * 32, activation="relu"), layers.Reshape((7, 7, 32)),
+            layers.Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu"),
+            layers.Conv2DTranspose(16, 3, strides=2, padding="same", activation="relu"),
+            layers.Conv2D(1, 3, padding="same", activation="sigmoid")])
+
+    def call(self, inputs):
+        code, label = inputs
+        return self.trunk(ops.concatenate([code, label], axis=-1))
+
+
+def build_decoder(latent_dim=2, num_classes=NUM_CLASSES):
+    return ConvDecoder()
+''',
+        "cvae_class": '''
+class ConditionalVAE(keras.Model):
+    def __init__(self, latent_dim=2, num_classes=NUM_CLASSES, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim = latent_dim
+        self.num_classes = num_classes
+        self.encoder = build_encoder(latent_dim, num_classes)
+        self.decoder = build_decoder(latent_dim, num_classes)
+        self.sampling = Sampling(seed=seed)
+
+    def call(self, inputs):
+        x, y = inputs
+        z_mean, z_log_var = self.encoder([x, y])
+        kl = kl_divergence(z_mean, z_log_var)
+        self.add_loss(ops.sum(kl) / ops.cast(ops.shape(kl)[0], kl.dtype))
+        return self.decoder([self.sampling([z_mean, z_log_var]), y])
+
+    def generate(self, labels, seed=None):
+        y = ops.convert_to_tensor(keras.utils.to_categorical(labels, self.num_classes))
+        z = keras.random.normal((len(labels), self.latent_dim), seed=seed)
+        return ops.convert_to_numpy(self.decoder([z, y]))
+''',
+        "transfer_style": '''
+def transfer_style(model, x, y_source, y_target):
+    def one_hot(labels):
+        return ops.one_hot(np.asarray(labels), model.num_classes)
+
+    codes, _ = model.encoder([ops.convert_to_tensor(x), one_hot(y_source)])
+    return ops.convert_to_numpy(model.decoder([codes, one_hot(y_target)]))
 ''',
     }),
 })
