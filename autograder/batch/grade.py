@@ -277,7 +277,7 @@ def _exclusive(course: Course, holder: str = "autograder grade"):
         lock.truncate()
         lock.write(f"{holder} (pid {os.getpid()})\n")
         lock.flush()
-        yield
+        yield lock  # `serve` hands it to its owner process: held while either one lives
 
 
 # Running and recording -----------------------------------------------------------------------

@@ -1,4 +1,6 @@
-"""The owner thread: queued submissions to the grading engine, results into the gradebook.
+"""The owner: queued submissions to the grading engine, results into the gradebook.
+
+It runs in a process of its own (`owner.py`), started by the web process.
 
 It is the service's only gradebook writer and the only thread that touches submitted/,
 grading/ and autograded/. Each queued submission is graded exactly as `autograder grade` grades
@@ -61,6 +63,10 @@ class Grader:
     def running(self) -> int:
         """Jobs handed to the executor (being graded, or next in line for a worker)."""
         return len(self.in_flight)
+
+    def slots(self) -> int:
+        """Local workers (0 on a cluster: its size is the scheduler's)."""
+        return self.pool.size if self.pool is not None else 0
 
     def elapsed(self) -> dict[str, float]:
         """Submission id -> seconds its job has run on a local worker so far (jobs waiting for

@@ -1,13 +1,15 @@
 """`autograder serve`: the API function that opens the course and runs the service until stopped.
 
 The service holds the course's grading lock for its whole life, as `autograder grade` does for a
-run: it is the gradebook's only writer, and a `grade` started meanwhile is refused. uvicorn
-stops on SIGTERM or Ctrl-C; the grader then stops the running jobs with their kernels and puts
-them back in the queue, to be graded on the next start.
+run: its owner process (`owner.py`, started with the lock) is the gradebook's only writer, and a
+`grade` started meanwhile is refused. uvicorn stops on SIGTERM or Ctrl-C; the owner then stops
+the running jobs with their kernels and puts them back in the queue, to be graded on the next
+start.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import socket
@@ -62,7 +64,7 @@ def serve(
     from autograder.batch.access import scheduler_access
     from autograder.batch.measured_limits import limits_for
     from autograder.service.app import create_app
-    from autograder.service.grading import Grader
+    from autograder.service.owner import OwnerProcess
     from autograder.service.policy import load_policy
     from autograder.service.store import Store
     from autograder.service.submissions import Service
@@ -86,10 +88,16 @@ def serve(
         line = limits_for(course, assignment, limits, limit_overrides)[1]
         if line:
             print(f"límites: {line}", file=sys.stderr)
-    service.grader = Grader(course, store, workers=workers, limits=limits, access=access,
-                            allow_unsandboxed=allow_unsandboxed, notebook_grader=notebook_grader,
-                            limit_overrides=limit_overrides)
-    with engine._exclusive(course, "autograder serve"):
+    config = {
+        "course_dir": str(course.root), "workers": workers,
+        "limits": dataclasses.asdict(limits) if limits else None,
+        "limit_overrides": limit_overrides, "scheduler": scheduler,
+        "tls_ca_file": _path(tls_ca_file), "tls_cert": _path(tls_cert), "tls_key": _path(tls_key),
+        "allow_insecure_scheduler": allow_insecure_scheduler,
+        "allow_unsandboxed": allow_unsandboxed, "notebook_grader": notebook_grader,
+    }
+    with engine._exclusive(course, "autograder serve") as lock:
+        service.grader = OwnerProcess(course, store.folder, config, lock.fileno())
         config = uvicorn.Config(
             create_app(service), host=host, port=port, access_log=False, log_level="warning",
             proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips or "127.0.0.1",
@@ -97,6 +105,10 @@ def serve(
         server = uvicorn.Server(config)
         print(f"sirviendo en http://{host}:{port}/ (Ctrl-C para parar)", file=sys.stderr)
         server.run()
+
+
+def _path(value) -> str | None:
+    return os.path.abspath(value) if value else None
 
 
 def _check_address(host: str, port: int) -> None:

@@ -34,7 +34,7 @@ class Service:
     store: Store
     max_upload: int
     secret: bytes
-    grader: object | None = None  # grading.Grader (None: accepting only, in some tests)
+    grader: object | None = None  # owner.OwnerProcess (None: accepting only, in some tests)
     _hidden: dict[str, set] = field(default_factory=dict)
 
     @property
@@ -124,8 +124,7 @@ def queue_place(service: Service, submission: Submission) -> tuple[int | None, f
     measured = service.store.measured_seconds()
     mean = sum(measured) / len(measured) if measured else None
     grader = service.grader
-    pool = getattr(grader, "pool", None)
-    slots = max(1, getattr(pool, "size", 0) or 1)
+    slots = max(1, grader.slots() if grader is not None else 1)
     running = grader.elapsed() if grader is not None else {}
     if submission.status not in (GRADING, QUEUED):
         return None, None

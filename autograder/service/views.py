@@ -160,7 +160,7 @@ def dashboard(service: Service) -> str:
         pages.DASHBOARD, title="Panel del profesor", assignments=assignments,
         queued=sum(s.status == QUEUED for s in every),
         grading=sum(s.status == GRADING for s in every),
-        slots=getattr(getattr(grader, "pool", None), "size", None) or "?",
+        slots=(grader.slots() if grader is not None else 0) or "?",
         report=(service.course.root / "report" / "index.html").is_file(),
         refresh=30,
     )
