@@ -91,6 +91,32 @@ def is_definition_cell(source: str) -> bool:
 HIDDEN_REGION = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 
 
+def _names(source: str, context) -> set[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return {node.id for node in ast.walk(tree)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, context)}
+
+
+def trained_model_tests(notebook) -> frozenset[str]:
+    """Test cells whose hidden tests use what only a training cell makes (a trained model,
+    its results): the cells `run_in_process` cannot run, since it skips training cells."""
+    trained, tests = set(), {}
+    for current in notebook.cells:
+        if current.cell_type != "code":
+            continue
+        metadata = nbgrader_metadata(current)
+        if metadata.get("grade"):
+            hidden = HIDDEN_REGION.search(current.source)
+            tests[metadata["grade_id"]] = _names(hidden.group(1) if hidden else "", ast.Load)
+        elif metadata.get("grade_id") not in ("setup", "data") and not is_definition_cell(
+                current.source):
+            trained |= _names(current.source, ast.Store)
+    return frozenset(grade_id for grade_id, used in tests.items() if used & trained)
+
+
 def run_in_process(notebook, skip_tests=frozenset(), folder=None) -> dict[str, str | None]:
     """Execute setup, data and definition cells, then the hidden tests of each test cell, in one
     namespace, in `folder` (the exercise's source folder: the data files it ships lie there).

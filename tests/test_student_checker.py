@@ -63,15 +63,28 @@ def reference_code_lines() -> set[str]:
     } - public
 
 
-def test_release_zip_holds_the_checker_and_none_of_the_reference_code(released_course):
+DATA = ROOT / "course" / "data"
+
+
+def test_release_zip_holds_the_checker_the_data_and_none_of_the_reference_code(released_course):
     secret = reference_code_lines()
     assert any("ops.exp(0.5 * z_log_var)" in line for line in secret)  # the set is not empty
     for assignment in ASSIGNMENTS:
         with zipfile.ZipFile(released_course / "release" / f"{assignment}.zip") as archive:
             names = archive.namelist()
             assert sorted(names) == [f"{assignment}/{assignment}.ipynb",
-                                     f"{assignment}/comprobar.py"]
+                                     f"{assignment}/comprobar.py",
+                                     f"{assignment}/mnist_subset.README.md",
+                                     f"{assignment}/mnist_subset.npz"]
+            # the 28x28 digits, offline, with their attribution; the folder holds the same
+            data = archive.read(f"{assignment}/mnist_subset.npz")
+            assert data == (DATA / "mnist_subset.npz").read_bytes()
+            assert data == (released_course / "release" / assignment / "mnist_subset.npz"
+                            ).read_bytes()
+            assert "Attribution" in archive.read(f"{assignment}/mnist_subset.README.md").decode()
             for name in names:
+                if name.endswith(".npz"):
+                    continue
                 text = archive.read(name).decode("utf-8")
                 if name.endswith(".ipynb"):
                     text = "\n".join(c.source for c in nbformat.reads(text, as_version=4).cells)
