@@ -166,3 +166,44 @@ def test_grade_while_the_service_holds_the_course_names_the_service(tiny_course)
     with _exclusive(Course.open(tiny_course)):
         with pytest.raises(AutograderError, match="`autograder grade"):
             grade(tiny_course, show_progress=False)
+
+
+def test_the_service_eta_counts_the_job_still_running(tiny_course):
+    import datetime
+
+    from autograder.service.store import GRADING, Store
+    from autograder.service.submissions import Service, queue_place
+
+    store = Store(tiny_course / "service")
+    service = Service(Course.open(tiny_course), store, 1 << 20, store.secret())
+    received = datetime.datetime.now(datetime.timezone.utc)
+
+    def upload(student):
+        return store.accept(student, TINY, "tiny.ipynb", b"{}", received, False, True,
+                            lambda recent: None)
+
+    upload("ana")
+    done = store.claim(set())
+    store.save_result(done.id, {"seconds": 10.0}, True)  # the measured mean: 10 s
+    store.finish(done.id, "graded")
+    looping, waiting = upload("beto"), upload("carla")
+    assert store.claim(set()).id == looping.id
+
+    class Owner:  # what owner.OwnerProcess reads from service/owner.json
+        def slots(self):
+            return 1
+
+        def running(self):
+            return 1
+
+        def elapsed(self):
+            return {looping.id: 300.0}
+
+        def limits_of(self, assignment):
+            return Limits(notebook_budget=900)
+
+    service.grader = Owner()
+    assert queue_place(service, store.get(looping.id)) == (0, 300.0)
+    assert store.get(looping.id).status == GRADING
+    # behind a notebook that has looped for 5 minutes, not "the mean and a half"
+    assert queue_place(service, store.get(waiting.id)) == (1, 310.0)
