@@ -42,13 +42,14 @@ EXPECTED = {
         },
     },
     NOTEBOOK_02: {
-        "figures": 10,
+        "figures": 11,
         "key_figures": {
             "capa de muestreo": "z = bottleneck([np.tile",
             "KL correcta frente a la errónea": "kl_slide_formula(np.zeros(1)",
             "dígitos generados": "[vae_generated[:10]",
             "espacios latentes": "vae_means = numpy_outputs(vae_encoder",
             "variedad latente": "NormalDist().inv_cdf",
+            "interpolaciones medidas en muchas parejas": "axes[2].axhline(1 / (STEPS - 1)",
             "interpolaciones autoencoder frente a VAE": "clearest_example(a, models)",
             "barrido de beta": "kl_axis = axes[0].twinx()",
             "tarta de LeCun": "feedback_bits = {",
@@ -563,6 +564,77 @@ def claims_01(r: dict[str, float], mode: str) -> list[str]:
     return [claim for claim, holds in claims.items() if not holds]
 
 
+INTERPOLATION_MEASURES = {"confident": +1, "distance": -1, "jump": -1}  # +1: more is better
+
+
+def interpolation_verdict(r: dict[str, float], pairs: str, k: int, measure: str) -> str:
+    """Who wins a measure over a set of pairs, as notebook 02 decides it: a tie when the mean
+    paired difference (VAE - autoencoder) is at most two standard errors."""
+    key = f"interp_{pairs}_k{k}_{measure}"
+    gap = r[f"{key}_vae"] - r[f"{key}_ae"]
+    if abs(gap) <= 2 * r[f"{key}_gap_se"]:
+        return "empate"
+    return "VAE" if INTERPOLATION_MEASURES[measure] * gap > 0 else "autoencoder"
+
+
+def interpolation_sizes(r: dict[str, float]) -> list[int]:
+    found = (re.fullmatch(r"interp_random_k(\d+)_confident_ae", key) for key in r)
+    return sorted(int(match.group(1)) for match in found if match)
+
+
+def interpolation_claims(r: dict[str, float], mode: str) -> dict[str, bool]:
+    """The interpolation section's sentences (notebook 02 and its slides), against the numbers."""
+    def verdicts(pairs, k, measures=("confident", "distance")):
+        return [interpolation_verdict(r, pairs, k, measure) for measure in measures]
+
+    def gap(pairs, k, measure="confident"):
+        return r[f"interp_{pairs}_k{k}_{measure}_vae"] - r[f"interp_{pairs}_k{k}_{measure}_ae"]
+
+    sizes = interpolation_sizes(r)
+    if mode == "fast":  # digits: k = 2 and 16 only, and the VAE wins no realism measure
+        return {
+            "modo rápido: k = 2 y k = 16": sizes == [2, 16],
+            "con digits el VAE no gana en realismo con ningún tamaño": all(
+                "VAE" not in verdicts(pairs, k) for pairs in ("random", "17", "38") for k in sizes
+            ),
+        }
+    every_confident_gap = [gap(pairs, k) for pairs in ("random", "17", "38") for k in sizes]
+    return {
+        "k = 2, 8, 16 y 32": sizes == [2, 8, 16, 32],
+        "k = 2: gana el autoencoder en realismo": verdicts("random", 2) == ["autoencoder"] * 2,
+        "k = 2: el VAE gana en suavidad": verdicts("random", 2, ["jump"]) == ["VAE"],
+        "k = 8: empate en confianza, el autoencoder más cerca y más parejo": (
+            verdicts("random", 8, ["confident", "distance", "jump"])
+            == ["empate", "autoencoder", "autoencoder"]
+        ),
+        "k = 16 y 32: gana el VAE en realismo": all(
+            verdicts("random", k) == ["VAE"] * 2 for k in (16, 32)
+        ),
+        "k ≥ 8: en suavidad no gana el VAE": all(
+            verdicts("random", k, ["jump"]) == ["autoencoder"] for k in (8, 16, 32)
+        ),
+        "la ventaja es de unos 5 puntos": all(0.03 < gap("random", k) < 0.08 for k in (16, 32)),
+        "la desviación típica entre parejas pasa de 20 puntos en los dos modelos": all(
+            r[f"interp_random_k{k}_confident_{model}_std"] > 0.2
+            for k in (16, 32) for model in ("ae", "vae")
+        ),
+        "1 → 7: con k = 2 gana el autoencoder": verdicts("17", 2, ["confident"]) == ["autoencoder"],
+        "1 → 7: con k = 32 gana el VAE": verdicts("17", 32, ["confident"]) == ["VAE"],
+        "1 → 7 con k = 32: la mayor ventaja del VAE en confianza": (
+            gap("17", 32) == max(every_confident_gap)
+        ),
+        "3 → 8: con k = 2 gana el autoencoder": verdicts("38", 2, ["confident"]) == ["autoencoder"],
+        "3 → 8: con k = 16 y 32 empatan en realismo": all(
+            verdicts("38", k) == ["empate"] * 2 for k in (16, 32)
+        ),
+        "los caminos de la figura, con k = 32": r["interp_clearest_k"] == 32,
+        "en cada fila de la figura, al menos 5 de 7 pasos leídos con confianza": all(
+            r[f"interpolation_{a}{b}_confident_{model}"] >= 5 / 7
+            for a, b in INTERPOLATION_PAIRS for model in ("ae", "vae")
+        ),
+    }
+
+
 def claims_02(r: dict[str, float], mode: str) -> list[str]:
     """What notebook 02's prose says its numbers show; the claims that the numbers contradict."""
     betas = ("0_25", "1", "4", "16")
@@ -603,9 +675,7 @@ def claims_02(r: dict[str, float], mode: str) -> list[str]:
         "los códigos del VAE están a la escala de la normal": (
             r["max_abs_code_vae"] < 6 < r["max_abs_code_ae"]
         ),
-        "1 → 7: el camino del autoencoder queda más cerca de dígitos reales": (
-            r["interpolation_17_distance_ae"] < r["interpolation_17_distance_vae"]
-        ),
+        **interpolation_claims(r, mode),
         "las filas del autoencoder empiezan y acaban en los dígitos que nombran": (
             interpolation_rows_read_as_named(r, ("ae",))
         ),
@@ -639,6 +709,87 @@ def test_class_mode_numbers_say_what_the_prose_says(number, claims):
     summary = json.loads((FIGURES / f"cifras-{number}.json").read_text(encoding="utf-8"))
     assert summary["mode"] == "class"
     assert claims(summary["results"], "class") == []
+
+
+# A row of the interpolation table (notebook 02 and its slide): k, then for each measure the
+# autoencoder's and the VAE's means and who wins pair by pair.
+INTERPOLATION_ROW = re.compile(
+    r"^\| (\d+) \| (\d+) % / (\d+) %: \*\*(\w+)\*\* \| (\d+,\d\d) / (\d+,\d\d): \*\*(\w+)\*\* "
+    r"\| (\d+) % / (\d+) %: \*\*(\w+)\*\* \|$", flags=re.MULTILINE)
+# The sentence on the seed's pairs quotes three confidence shares, "(X % frente a Y %", in order:
+# 1 -> 7 at k = 2 (autoencoder first), 1 -> 7 at k = 32 (VAE first), 3 -> 8 at k = 2 (autoencoder
+# first).
+NAMED_PAIRS_SENTENCE = re.compile(r"\*\*Las parejas de la transparencia:\*\*(.+?)(?:\n\n|\n- |$)",
+                                  flags=re.DOTALL)
+NAMED_PAIRS_QUOTED = (("17", 2, ("ae", "vae")), ("17", 32, ("vae", "ae")), ("38", 2, ("ae", "vae")))
+
+
+def interpolation_table_mismatches(text: str, r: dict[str, float]) -> list[str]:
+    """Where the interpolation table in `text` differs from the numbers, rounded as it rounds."""
+    rows = INTERPOLATION_ROW.findall(text)
+    if [int(row[0]) for row in rows] != interpolation_sizes(r):
+        return [f"la tabla de interpolaciones da k = {[row[0] for row in rows]}"]
+    problems = []
+    for k, *cells in rows:
+        for measure, (ae, vae, winner) in zip(INTERPOLATION_MEASURES, zip(*[iter(cells)] * 3)):
+            key = f"interp_random_k{k}_{measure}"
+            if measure == "distance":
+                measured = tuple(f"{r[f'{key}_{m}']:.2f}".replace(".", ",") for m in ("ae", "vae"))
+            else:
+                measured = tuple(str(round(100 * r[f"{key}_{m}"])) for m in ("ae", "vae"))
+            verdict = interpolation_verdict(r, "random", int(k), measure)
+            if (ae, vae, winner) != (*measured, verdict):
+                problems.append(f"k = {k}, {measure}: dice {ae} / {vae}: {winner}; las cifras, "
+                                f"{measured[0]} / {measured[1]}: {verdict}")
+    return problems
+
+
+def named_pairs_mismatches(text: str, r: dict[str, float]) -> list[str]:
+    """Where the sentence on the 1 -> 7 and 3 -> 8 pairs quotes other shares than the numbers."""
+    match = NAMED_PAIRS_SENTENCE.search(text)
+    if match is None:
+        return ["no está la frase sobre las parejas de la transparencia"]
+    quoted = re.findall(r"\((\d+) % frente a (\d+) %", " ".join(match.group(1).split()))
+    measured = [
+        tuple(str(round(100 * r[f"interp_{pairs}_k{k}_confident_{m}"])) for m in order)
+        for pairs, k, order in NAMED_PAIRS_QUOTED
+    ]
+    return [] if quoted == measured else [f"la frase dice {quoted}; las cifras, {measured}"]
+
+
+def class_results(number: str) -> dict[str, float]:
+    summary = json.loads((FIGURES / f"cifras-{number}.json").read_text(encoding="utf-8"))
+    assert summary["mode"] == "class"
+    return summary["results"]
+
+
+def test_interpolation_table_and_sentences_quote_the_class_mode_numbers():
+    r = class_results("02")
+    for where, text in (("cuaderno 02", markdown_of(NOTEBOOK_02)),
+                        ("transparencias", strip_marp(SLIDES.read_text(encoding="utf-8")))):
+        assert interpolation_table_mismatches(text, r) == [], where
+    assert named_pairs_mismatches(markdown_of(NOTEBOOK_02), r) == []
+    assert "## Interpolaciones con $k = 32$" in SLIDES.read_text(encoding="utf-8")
+
+
+def test_interpolation_checks_can_fail():
+    r = class_results("02")
+    text = markdown_of(NOTEBOOK_02)
+    moved = {**r, "interp_random_k8_confident_vae": 0.7}
+    assert len(interpolation_table_mismatches(text, moved)) == 1
+    # A wider standard error turns the k = 16 win into a tie: the table's "VAE" is then wrong.
+    wider = {**r, "interp_random_k16_confident_gap_se": 0.05}
+    assert interpolation_table_mismatches(text, wider) == [
+        "k = 16, confident: dice 57 / 63: VAE; las cifras, 57 / 63: empate"]
+    assert "k = 16 y 32: gana el VAE en realismo" in claims_02(wider, "class")
+    assert interpolation_table_mismatches(text.replace("| 32 |", "| 64 |"), r) != []
+    assert len(named_pairs_mismatches(text, {**r, "interp_17_k32_confident_ae": 0.6})) == 1
+    assert named_pairs_mismatches(text.replace("**Las parejas de la", "Las parejas de la"), r) == [
+        "no está la frase sobre las parejas de la transparencia"]
+    fast_like = {key: value for key, value in r.items() if "_k8_" not in key and "_k32_" not in key}
+    failed = claims_02(fast_like, "fast")  # class numbers: the VAE wins at k = 16
+    assert "modo rápido: k = 2 y k = 16" not in failed
+    assert "con digits el VAE no gana en realismo con ningún tamaño" in failed
 
 
 # The anomaly slide's sentence, with the three class-mode numbers it quotes.

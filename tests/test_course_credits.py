@@ -187,12 +187,31 @@ def test_caption_check_can_fail():
     assert len(caption_problems(wrong)) == 1
 
 
-def test_lecun_2019_self_supervised_quote_with_its_source():
-    text = flat(strip_marp(slides()))
-    assert LECUN_2019 in text
+def quote_problems(text: str) -> list[str]:
+    """What is missing of LeCun's 2019 quote and its source (within 600 characters after it)."""
+    text = flat(re.sub(r"^> ?", "", text, flags=re.M))  # a Markdown quote's lines, joined
+    if LECUN_2019 not in text:
+        return ["falta la cita de 2019"]
     after = text[text.index(LECUN_2019):][:600]
-    assert "Yann LeCun, publicación en Facebook, 30 de abril de 2019" in after
-    assert "facebook.com/yann.lecun/posts/10155934004262143" in text  # in the references
+    source = "Yann LeCun, publicación en Facebook, 30 de abril de 2019"
+    return [] if source in after else ["falta la fuente de la cita"]
+
+
+def test_lecun_2019_self_supervised_quote_with_its_source():
+    assert quote_problems(strip_marp(slides())) == []
+    assert "facebook.com/yann.lecun/posts/10155934004262143" in slides()  # in the references
+    notebook = nbformat.read(COURSE / NOTEBOOK_02, as_version=4)
+    (section,) = [cell.source for cell in notebook.cells if cell.cell_type == "markdown"
+                  and "## ¿Supervisado, no supervisado o autosupervisado?" in cell.source]
+    assert quote_problems(section[section.index("## ¿Supervisado"):]) == []
+
+
+def test_quote_check_can_fail():
+    first, second = LECUN_2019.split(" because ")  # a quote wrapped over two Markdown lines
+    quote = f"> {first}\n> because {second}\n> — Yann LeCun, publicación en Facebook, "
+    assert quote_problems(quote + "30 de abril de 2019") == []
+    assert quote_problems(quote + "2019") == ["falta la fuente de la cita"]
+    assert quote_problems(quote.replace("loaded", "heavy")) == ["falta la cita de 2019"]
 
 
 # --------------------------------------------------------------------------- the VAE diagram
