@@ -19,7 +19,7 @@ IMAGE_SHAPE = (28, 28, 1)
 
 
 def build_encoder(
-    latent_dim: int = 2, num_classes: int = 10, filters: Sequence[int] = (32, 64),
+    latent_dim: int = 2, num_classes: int = 10, filters: Sequence[int] = (16, 32),
     hidden_units: int = 64,
 ) -> keras.Model:
     """`[image (28, 28, 1), one-hot label] -> (z_mean, z_log_var)`: strided convolutions
@@ -37,7 +37,7 @@ def build_encoder(
 
 
 def build_decoder(
-    latent_dim: int = 2, num_classes: int = 10, filters: Sequence[int] = (32, 64),
+    latent_dim: int = 2, num_classes: int = 10, filters: Sequence[int] = (16, 32),
 ) -> keras.Model:
     """`[code, one-hot label] -> image (28, 28, 1)` in [0, 1]: dense to 7x7 maps, transposed
     convolutions (7 -> 14 -> 28), a sigmoid convolution for the pixel probabilities."""
@@ -79,7 +79,7 @@ class ConditionalVAE(keras.Model):
         self,
         latent_dim: int = 2,
         num_classes: int = 10,
-        filters: Sequence[int] = (32, 64),
+        filters: Sequence[int] = (16, 32),
         hidden_units: int = 64,
         seed: int | None = None,
         **kwargs,

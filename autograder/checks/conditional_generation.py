@@ -30,7 +30,8 @@ GENERATED_PER_DIGIT = 30
 def probe_conditional_generation(model):
     labels = np.repeat(np.arange(NUM_CLASSES), GENERATED_PER_DIGIT)
     generated = as_array(model.generate(labels, seed=0), "generate")
-    return {"labels": labels, "images": generated.astype("float32")}
+    # half precision: the digits read the same, and the payload is 0.6 MB instead of 1.3 MB
+    return {"labels": labels, "images": generated.astype("float16")}
 
 
 _classifier_lock = threading.Lock()
@@ -70,7 +71,7 @@ def grader_reads(generated: np.ndarray) -> np.ndarray:
 def judge_conditional_generation(observed, expected):
     # the grader's own labels: the payload's could be forged to match any images
     labels = np.repeat(np.arange(NUM_CLASSES), GENERATED_PER_DIGIT)
-    generated = np.asarray(observed["images"])
+    generated = np.asarray(observed["images"], dtype="float32")
     wanted = (len(labels), *IMAGE_SHAPE)
     if generated.size != int(np.prod(wanted)):
         return [shape_message("generate(300 etiquetas)", generated.shape, wanted)]
