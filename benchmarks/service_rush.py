@@ -173,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     accepted, feedback, errors = rush(url, links, assignment, notebooks, args.window, args.seed)
     service_seconds = max(done for _, done in feedback.values()) - \
         min(sent for sent, _ in feedback.values())
+    load_after = os.getloadavg()[0]
     server.terminate()
     server.wait(timeout=120)
     log.close()
@@ -182,6 +183,12 @@ def main(argv: list[str] | None = None) -> int:
               if line.startswith("{")]
     recording = [e["record_ms"] for e in events if e["event"] == "graded" and "record_ms" in e]
     preparing = [e["prepare_ms"] for e in events if e["event"] == "grading" and "prepare_ms" in e]
+    # inside the web app, from the request's first byte to the answer's last: the client's own
+    # threads (30 of them, on the same cores) and the socket's queue are not in it
+    checking = [e["check_ms"] for e in events if e["event"] == "accepted" and "check_ms" in e]
+    storing = [e["store_ms"] for e in events if e["event"] == "accepted" and "store_ms" in e]
+    in_app = [e["ms"] for e in events if e["event"] == "request" and e.get("method") == "POST"
+              and e.get("path") == "/api/submissions"]
 
     for student, data in notebooks.items():
         folder = batch / "submitted" / student / assignment
@@ -203,6 +210,13 @@ def main(argv: list[str] | None = None) -> int:
         "accept_ms_p50": round(statistics.median(latencies), 1),
         "accept_ms_p95": round(percentile(latencies, 0.95), 1),
         "accept_ms_max": round(max(latencies), 1),
+        "accept_in_app_ms_p50": round(statistics.median(in_app), 1) if in_app else None,
+        "accept_in_app_ms_p95": round(percentile(in_app, 0.95), 1) if in_app else None,
+        "load_average_after_rush": round(load_after, 2),
+        "check_ms_p50_p95": [round(statistics.median(checking), 1),
+                             round(percentile(checking, 0.95), 1)] if checking else None,
+        "store_ms_p50_p95": [round(statistics.median(storing), 1),
+                             round(percentile(storing, 0.95), 1)] if storing else None,
         "feedback_s_p50": round(statistics.median(to_feedback), 1),
         "feedback_s_p95": round(percentile(to_feedback, 0.95), 1),
         "record_ms_p50": round(statistics.median(recording), 1) if recording else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import time
 from dataclasses import dataclass, field
 
 from autograder.batch import eta
@@ -66,6 +67,7 @@ class Service:
 def accept(service: Service, holder: Holder, assignment: str, filename: str,
            data: bytes) -> Submission:
     """Check an upload and store it, or raise the Refusal that says why not."""
+    started = time.monotonic()
     known = service.assignments()
     if assignment not in known:
         raise Refusal(404, said.UNKNOWN_ASSIGNMENT.format(
@@ -100,10 +102,13 @@ def accept(service: Service, holder: Holder, assignment: str, filename: str,
             {"next_allowed_at": next_time.isoformat()})
 
     counts = not late or policy.late == "counts"
+    checked = time.monotonic()
     submission = service.store.accept(holder.who, assignment, filename, data, received, late,
                                       counts, allowed)
     log("accepted", id=submission.id, student=holder.who, assignment=assignment,
-        bytes=submission.size, sha256=submission.sha256, late=late)
+        bytes=submission.size, sha256=submission.sha256, late=late,
+        check_ms=round(1000 * (checked - started), 1),
+        store_ms=round(1000 * (time.monotonic() - checked), 1))
     if service.grader is not None:
         service.grader.wake()
     return submission
