@@ -4,12 +4,12 @@
     python course/make_figures.py --fast     # quick check on digits, written to a temporary folder
     python course/make_figures.py 02         # only notebook 02
 
-Runs both course notebooks top to bottom with nbclient, the way a student runs them, and saves
+Runs the course notebooks top to bottom with nbclient, the way a student runs them, and saves
 the first image of every code cell tagged `figure:NAME` as `figures/NAME.png`. The table each
-notebook prints at the end ("name = value" lines) goes to `figures/cifras-01.json` and
-`figures/cifras-02.json`, with the run time, the machine and the date; tests/test_course.py checks
-that those numbers say what the notebooks' prose says. Needs the course's packages and a Jupyter
-kernel named python3; nothing is downloaded.
+notebook prints at the end ("name = value" lines) goes to `figures/cifras-NN.json` (one per
+notebook), with the run time, the machine and the date; tests/test_course.py (and, for 03,
+tests/test_course_conditional.py) checks that those numbers say what the notebooks' prose says.
+Needs the course's packages and a Jupyter kernel named python3; nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -30,7 +30,11 @@ import nbformat
 from nbclient import NotebookClient
 
 COURSE = Path(__file__).resolve().parent
-NOTEBOOKS = {"01": "01-trabajando-con-autoencoders.ipynb", "02": "02-generando-datos-con-vae.ipynb"}
+NOTEBOOKS = {
+    "01": "01-trabajando-con-autoencoders.ipynb",
+    "02": "02-generando-datos-con-vae.ipynb",
+    "03": "03-vae-condicional.ipynb",
+}
 TABLE_LINE = re.compile(r"^(\w+) = (-?\d+(?:\.\d+)?)$")
 
 
@@ -68,10 +72,10 @@ def run(name: str, fast: bool, figures: Path) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fast", action="store_true", help="digits, few epochs, temporary folder")
-    parser.add_argument("notebooks", nargs="*", help="which notebooks (01, 02); default: both")
+    parser.add_argument("notebooks", nargs="*", help="which notebooks (01, 02, 03); default: all")
     args = parser.parse_args(argv)
     if set(args.notebooks) - set(NOTEBOOKS):
-        parser.error(f"unknown notebook: use {' or '.join(NOTEBOOKS)}")
+        parser.error(f"unknown notebook: use {', '.join(NOTEBOOKS)}")
     figures = Path(tempfile.mkdtemp()) if args.fast else COURSE / "figures"
     figures.mkdir(exist_ok=True)
     for number, name in NOTEBOOKS.items():

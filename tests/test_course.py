@@ -21,6 +21,8 @@ COURSE = Path(__file__).resolve().parents[1] / "course"
 SLIDES = COURSE / "slides.md"
 NOTEBOOK_01 = "01-trabajando-con-autoencoders.ipynb"
 NOTEBOOK_02 = "02-generando-datos-con-vae.ipynb"
+NOTEBOOK_03 = "03-vae-condicional.ipynb"  # run and checked in test_course_conditional.py
+NOTEBOOKS = (NOTEBOOK_01, NOTEBOOK_02, NOTEBOOK_03)
 FAST_VARIABLE = "AUTOENCODERS_COURSE_FAST"
 
 # Figures each notebook shows (one image/png output each), and for the key ones a piece of source
@@ -53,6 +55,15 @@ EXPECTED = {
             "interpolaciones autoencoder frente a VAE": "clearest_example(a, models)",
             "barrido de beta": "kl_axis = axes[0].twinx()",
             "tarta de LeCun": "feedback_bits = {",
+        },
+    },
+    NOTEBOOK_03: {
+        "figures": 5,
+        "key_figures": {
+            "rejilla de dígitos por etiqueta": "grid = [",
+            "transferencia de estilo": "*transfer_style(np.repeat(",
+            "aciertos del juez por dígito": "(transfer_share, ",
+            "espacios latentes con y sin condicionar": "cvae_means = numpy_outputs(cvae_encoder",
         },
     },
 }
@@ -129,7 +140,7 @@ def wrong_kl_terms(text: str) -> list[str]:
 # --------------------------------------------------------------------------- committed notebooks
 
 
-@pytest.mark.parametrize("name", [NOTEBOOK_01, NOTEBOOK_02])
+@pytest.mark.parametrize("name", NOTEBOOKS)
 def test_committed_notebook_has_no_outputs(name):
     notebook = read_notebook(name)
     nbformat.validate(notebook)
@@ -141,7 +152,7 @@ def test_committed_notebook_has_no_outputs(name):
     assert notebook.metadata["kernelspec"]["name"] == "python3"
 
 
-@pytest.mark.parametrize("name", [NOTEBOOK_01, NOTEBOOK_02])
+@pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_code_parses_and_has_sections(name):
     notebook = read_notebook(name)
     for cell in notebook.cells:
@@ -154,7 +165,7 @@ def test_notebook_code_parses_and_has_sections(name):
     assert sections[0] == "Preparación"
 
 
-@pytest.mark.parametrize("name", [NOTEBOOK_01, NOTEBOOK_02])
+@pytest.mark.parametrize("name", NOTEBOOKS)
 def test_every_figure_has_title_and_axis_labels(name):
     """Static check of the drawing cells: a title and axis labels for every figure."""
     for cell in read_notebook(name).cells:
@@ -172,7 +183,7 @@ def test_every_figure_has_title_and_axis_labels(name):
             assert "ylabel=" in source
 
 
-@pytest.mark.parametrize("name", [NOTEBOOK_01, NOTEBOOK_02])
+@pytest.mark.parametrize("name", NOTEBOOKS)
 def test_key_figure_cells_exist(name):
     cells = [cell.source for cell in read_notebook(name).cells if cell.cell_type == "code"]
     for figure, marker in EXPECTED[name]["key_figures"].items():
@@ -208,7 +219,7 @@ PUBLIC_PACKAGES = {
 }
 
 
-@pytest.mark.parametrize("name", [NOTEBOOK_01, NOTEBOOK_02])
+@pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_imports_only_public_packages(name):
     modules = imported_modules(code_of(name))
     assert modules <= PUBLIC_PACKAGES, modules - PUBLIC_PACKAGES
@@ -222,7 +233,7 @@ def test_import_check_can_fail():
     }
 
 
-@pytest.mark.parametrize("name", [NOTEBOOK_01, NOTEBOOK_02])
+@pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_reads_the_bundled_digits_beside_it(name):
     code = code_of(name)
     assert 'DATA_FILE = Path("data") / "mnist_subset.npz"' in code
@@ -333,7 +344,7 @@ def test_slide_images_exist_and_come_from_the_notebooks():
     assert len(set(images)) >= 6, images
     tags = {
         tag[len("figure:"):]
-        for name in (NOTEBOOK_01, NOTEBOOK_02)
+        for name in NOTEBOOKS
         for cell in read_notebook(name).cells
         for tag in cell.metadata.get("tags", [])
         if tag.startswith("figure:")
@@ -378,7 +389,7 @@ def test_errata_checks_can_fail():
     assert wrong_kl_terms(r"1 + \log \sigma_j^2 - \mu_j^2, \log \boldsymbol{\sigma}^2") == []
 
 
-@pytest.mark.parametrize("name", [NOTEBOOK_01, NOTEBOOK_02])
+@pytest.mark.parametrize("name", NOTEBOOKS)
 def test_slide_headings_follow_notebook_sections(name):
     sections = notebook_sections(read_notebook(name))
     headings = slide_headings(SLIDES.read_text(encoding="utf-8"))
@@ -404,8 +415,7 @@ def test_heading_check_can_fail():
 def test_slides_point_to_the_material():
     text = SLIDES.read_text(encoding="utf-8")
     for target in (
-        NOTEBOOK_01,
-        NOTEBOOK_02,
+        *NOTEBOOKS,
         "exercises/01-autoencoder",
         "exercises/02-stacked-autoencoder",
         "exercises/03-vae",
@@ -415,7 +425,7 @@ def test_slides_point_to_the_material():
 
 def test_readme_indexes_the_material():
     text = (COURSE / "README.md").read_text(encoding="utf-8")
-    for target in (NOTEBOOK_01, NOTEBOOK_02, "slides.md", "jupyter lab course/", FAST_VARIABLE):
+    for target in (*NOTEBOOKS, "slides.md", "jupyter lab course/", FAST_VARIABLE):
         assert target in text, target
 
 
@@ -854,6 +864,6 @@ def test_claim_checks_can_fail():
 
 
 def test_fast_variable_is_what_the_notebooks_read():
-    for name in (NOTEBOOK_01, NOTEBOOK_02):
+    for name in NOTEBOOKS:
         source = "\n".join(cell.source for cell in read_notebook(name).cells)
         assert f'os.environ.get("{FAST_VARIABLE}"' in source

@@ -21,6 +21,8 @@ from test_course import (
     FIGURES,
     NOTEBOOK_01,
     NOTEBOOK_02,
+    NOTEBOOK_03,
+    NOTEBOOKS,
     SCRIPT_FIGURES,
     SLIDES,
     slide_images,
@@ -78,7 +80,7 @@ def test_course_readme_credits_the_deck_and_mnist():
     assert "MIT" in readme and "LICENSE" in readme
 
 
-@pytest.mark.parametrize("name", [NOTEBOOK_01, NOTEBOOK_02])
+@pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_header_credits_the_deck_and_mnist(name):
     header = nbformat.read(COURSE / name, as_version=4).cells[0]
     assert header.cell_type == "markdown" and header.source.startswith("# ")
@@ -122,22 +124,22 @@ def test_section_dividers_open_each_block():
     sections = slide_sections(slides())
     dividers = [(i, s) for i, s in enumerate(sections) if s.startswith("# Bloque")]
     titles = [re.match(r"# (Bloque \d+) · ", s).group(1) for _, s in dividers]
-    assert titles == [f"Bloque {n}" for n in range(1, 6)], titles
+    assert titles == [f"Bloque {n}" for n in range(1, 7)], titles
     opened = {re.search(r"^## (.+)$", sections[i + 1], flags=re.M).group(1) for i, _ in dividers}
     assert {"¿Qué es un autoencoder?", "Autoencoders apilados",
-            "De puntos a distribuciones"} <= opened, opened
+            "De puntos a distribuciones", "Dibújame un 7"} <= opened, opened
 
 
 def test_the_dividers_are_dividers():
     raw = SLIDES.read_text(encoding="utf-8")
-    assert raw.count("<!-- _class: lead divider -->") == 5
+    assert raw.count("<!-- _class: lead divider -->") == 6
     assert "section.divider {" in raw.split("\n---\n", 1)[0]
 
 
 def figure_sources() -> dict[str, tuple[str, str]]:
     """{figure name: (notebook number, section)} for every figure a notebook cell is tagged with."""
     sources = {}
-    for number, name in (("01", NOTEBOOK_01), ("02", NOTEBOOK_02)):
+    for number, name in (("01", NOTEBOOK_01), ("02", NOTEBOOK_02), ("03", NOTEBOOK_03)):
         section = None
         for cell in nbformat.read(COURSE / name, as_version=4).cells:
             if cell.cell_type == "markdown":
