@@ -162,12 +162,14 @@ def main(argv: list[str] | None = None) -> int:
          "--port", str(port), "--workers", str(args.workers)],
         env=environment(), stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(600):
+    for _ in range(600):  # up, and, where the owner is a process of its own, grading
         try:
-            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
+            health = httpx.get(f"{url}/api/health", timeout=1)
+            if health.status_code == 200 and health.json().get("grader", "ready") == "ready":
                 break
         except httpx.HTTPError:
-            time.sleep(0.5)
+            pass
+        time.sleep(0.5)
     load = os.getloadavg()[0]
     started = time.monotonic()
     accepted, feedback, errors = rush(url, links, assignment, notebooks, args.window, args.seed)

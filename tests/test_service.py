@@ -157,6 +157,9 @@ def test_every_route_refuses_without_a_valid_token(served, graded_three):
     answer = keep(httpx.get(f"{served.url}/api/submissions",
                             cookies={"autograder_sesion": served.tokens["ana"]}))
     assert answer.status_code == 401
+    # the health check needs none, and says the owner process is up (it has graded three)
+    assert keep(httpx.get(f"{served.url}/api/health")).json() == {"status": "ok",
+                                                                   "grader": "ready"}
 
 
 def test_student_tokens_are_refused_on_instructor_routes_and_vice_versa(served, graded_three):

@@ -39,7 +39,10 @@ OURS = {name for name, _ in SECURITY_HEADERS}
 
 def create_app(service: Service):
     async def health(request):
-        return JSONResponse({"status": "ok"})
+        # "grader": whether the owner process is up and grading ("starting" while it imports
+        # the engine after a start or a restart; uploads are accepted meanwhile)
+        ready = service.grader is not None and service.grader.ready()
+        return JSONResponse({"status": "ok", "grader": "ready" if ready else "starting"})
 
     async def openapi(request):
         return JSONResponse(OPENAPI)

@@ -35,7 +35,9 @@ OPENAPI = {
     "security": [{"token": []}],
     "paths": {
         "/api/health": {"get": {"security": [], "summary": "El servicio responde",
-                                "responses": {"200": {"description": "{\"status\": \"ok\"}"}}}},
+                                "responses": {"200": {"description": (
+                                    "{\"status\": \"ok\", \"grader\": \"ready\"} "
+                                    "(\"starting\" mientras arranca el proceso que corrige)")}}}},
         "/api/submissions": {
             "post": {
                 "summary": "Entregar un cuaderno (solo estudiantes)",

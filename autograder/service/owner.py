@@ -120,6 +120,17 @@ class OwnerProcess:
             self.status_cache = (time.monotonic(), status)
         return status
 
+    def ready(self) -> bool:
+        """The owner is running and has reported within the last few seconds."""
+        process = self.process
+        if process is None or process.poll() is not None:
+            return False
+        try:
+            age = time.time() - (self.folder / STATUS_FILE).stat().st_mtime
+        except OSError:
+            return False
+        return age < 5 * STATUS_SECONDS
+
     def slots(self) -> int:
         return int(self._status().get("slots", 0))
 
