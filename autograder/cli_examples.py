@@ -36,6 +36,7 @@ ejemplos:
   autograder grade 01-autoencoder --workers 2
   autograder grade 01-autoencoder --student ana.garcia --force
   autograder grade --retry-errors --budget 1800   # recorregir las que agotaron un límite
+  autograder limits && autograder grade     # límites: 10 veces lo que tarda la solución
   autograder grade --scheduler tls://planificador:8786 --tls-ca-file cluster-tls/ca.pem \\
       --tls-cert cluster-tls/client.pem --tls-key cluster-tls/client-key.pem
                                             # en un clúster Dask (docs/distributed.md)
