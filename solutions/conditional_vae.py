@@ -39,17 +39,18 @@ def build_encoder(
 def build_decoder(
     latent_dim: int = 2, num_classes: int = 10, filters: Sequence[int] = (16, 32),
 ) -> keras.Model:
-    """`[code, one-hot label] -> image (28, 28, 1)` in [0, 1]: dense to 7x7 maps, transposed
-    convolutions (7 -> 14 -> 28), a sigmoid convolution for the pixel probabilities."""
+    """`[code, one-hot label] -> image (28, 28, 1)` in [0, 1]: dense to 7x7 maps, strided
+    transposed convolutions (7 -> 14 -> 28), the last one sigmoid (pixel probabilities)."""
     code = keras.Input(shape=(latent_dim,), name="code")
     label = keras.Input(shape=(num_classes,), name="label")
     hidden = layers.Concatenate()([code, label])
     hidden = layers.Dense(7 * 7 * filters[-1], activation="relu")(hidden)
     hidden = layers.Reshape((7, 7, filters[-1]))(hidden)
-    for n in reversed(filters):
+    for n in reversed(filters[1:]):
         hidden = layers.Conv2DTranspose(n, 3, strides=2, padding="same",
                                         activation="relu")(hidden)
-    image = layers.Conv2D(1, 3, padding="same", activation="sigmoid")(hidden)
+    # the last transposed convolution doubles the size once more and gives the pixel probabilities
+    image = layers.Conv2DTranspose(1, 3, strides=2, padding="same", activation="sigmoid")(hidden)
     return keras.Model([code, label], image, name="decoder")
 
 
