@@ -56,6 +56,9 @@ def claims_03(r: dict[str, float], mode: str) -> list[str]:
             r["generated_read_as_requested_mean"] > 0.9
         ),
         "en todos los dígitos, más de 8 de cada 10": min(generated) > 0.8,
+        "el juez reconoce el pedido en las generadas más a menudo que en las reales": (
+            r["generated_read_as_requested_mean"] > r["classifier_accuracy"]
+        ),
         "sin condicionar, un 7 como mucho una vez de cada cuatro": unconditional[7] <= 0.25,
         "con MNIST, bastantes menos": not mnist or unconditional[7] < 0.1,
         "sin condicionar, algún dígito sale más del doble de lo que le toca": (
@@ -140,8 +143,8 @@ SLIDE_NUMBERS = (
      lambda r: (percent(r["unconditional_read_as_7"]),)),
     (r"lee el dígito de destino en el (\d+) % de las transferidas",
      lambda r: (percent(r["transfer_read_as_target_mean"]),)),
-    (r"inclinación del original y la de la transferida: correlación de (−?\d,\d\d) \((−?\d,\d\d) "
-     r"con un código aleatorio\)",
+    (r"la inclinación del original y la de la transferida tienen una correlación de (−?\d,\d\d) "
+     r"\((−?\d,\d\d) con un código aleatorio\)",
      lambda r: (decimal(r["transfer_slant_correlation"], 2),
                 decimal(r["random_code_slant_correlation"], 2))),
     (r"se adivina desde el código en el (\d+) % de las imágenes de prueba sin condicionar y en el "
