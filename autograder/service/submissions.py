@@ -138,7 +138,10 @@ def queue_place(service: Service, submission: Submission) -> tuple[int | None, f
         ahead = 1 + sum(1 for s in service.store.with_status(QUEUED) if s.seq < submission.seq)
     if mean is None:
         return ahead, None
-    budget = grader.limits_of(submission.assignment).notebook_budget if grader else 0
+    try:
+        budget = grader.limits_of(submission.assignment).notebook_budget if grader else 0
+    except AutograderError:  # a damaged limits.json: the owner logs it; the ETA goes on
+        budget = 0
     if submission.id in running:
         return 0, eta.running_left(running[submission.id], mean, budget)
     # handed to a worker's line but not started yet, or waiting in the queue: behind the jobs
