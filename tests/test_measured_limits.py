@@ -207,3 +207,19 @@ def test_the_service_eta_counts_the_job_still_running(tiny_course):
     assert store.get(looping.id).status == GRADING
     # behind a notebook that has looped for 5 minutes, not "the mean and a half"
     assert queue_place(service, store.get(waiting.id)) == (1, 310.0)
+
+
+def test_without_a_terminal_a_long_job_gets_a_line_while_nothing_finishes(capsys, monkeypatch):
+    from autograder.batch import progress as module
+
+    monkeypatch.setattr(module, "REFRESH_SECONDS", 0.05)
+    monkeypatch.setattr(module, "QUIET_LINE_SECONDS", 0.2)
+    progress = module.GradingProgress(total=2, description="Corrigiendo", workers=2,
+                                      running=lambda: [300.0], budget=900)
+    progress.advance("ana · tiny: 5/6 (10 s)", seconds=10.0)
+    time.sleep(0.6)
+    progress.close()
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("[1/2] ana") and "quedan ~5 min 00 s" in lines[0]
+    assert any("corrigiendo 1 entrega(s), la más larga lleva 5 min 00 s" in line
+               for line in lines[1:]), lines
