@@ -18,7 +18,7 @@ LONGEST_FIRST = ("test_exercises_nbgrader", "test_adversarial", "test_visible_ch
                  "test_course", "test_service", "test_cluster", "test_pipeline_real",
                  "test_determinism", "test_service_restart", "test_grading_under_load",
                  "test_pipeline_grade", "test_sandbox_secrets", "test_service_cluster",
-                 "test_course_conditional")
+                 "test_course_conditional", "test_measured_limits")
 
 
 def pytest_collection_modifyitems(items):
