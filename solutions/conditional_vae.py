@@ -47,10 +47,11 @@ def build_decoder(
     hidden = layers.Dense(7 * 7 * filters[-1], activation="relu")(hidden)
     hidden = layers.Reshape((7, 7, filters[-1]))(hidden)
     for n in reversed(filters[1:]):
-        hidden = layers.Conv2DTranspose(n, 3, strides=2, padding="same",
+        hidden = layers.Conv2DTranspose(n, 4, strides=2, padding="same",
                                         activation="relu")(hidden)
-    # the last transposed convolution doubles the size once more and gives the pixel probabilities
-    image = layers.Conv2DTranspose(1, 3, strides=2, padding="same", activation="sigmoid")(hidden)
+    # the last transposed convolution doubles the size once more and gives the pixel
+    # probabilities; kernels of 4, a multiple of the stride, leave no checkerboard pattern
+    image = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="sigmoid")(hidden)
     return keras.Model([code, label], image, name="decoder")
 
 
