@@ -91,6 +91,35 @@ def test_keras_file_round_trip_gives_identical_outputs(name, digits, tmp_path):
         assert loaded.evaluate(x, x, verbose=0) == pytest.approx(model.evaluate(x, x, verbose=0))
 
 
+def test_conditional_vae_shapes_labels_and_keras_file_round_trip(tmp_path):
+    """Exercise 04's reference: 28x28x1 images in [0, 1], the label changes the image, and a
+    .keras file with a non-default config gives the same model and compiled loss back."""
+    from solutions import ConditionalVAE, transfer_style
+
+    keras.utils.set_random_seed(0)
+    model = ConditionalVAE(latent_dim=3, filters=(8, 16), hidden_units=16, seed=2)
+    model.compile()
+    x = np.random.default_rng(0).uniform(size=(16, 28, 28, 1)).astype("float32")
+    y = keras.utils.to_categorical(np.arange(16) % 10, 10)
+    model.fit([x, y], x, epochs=1, batch_size=8, verbose=0)
+    images = model.generate([7, 7, 1], seed=4)
+    assert images.shape == (3, 28, 28, 1) and 0.0 <= images.min() and images.max() <= 1.0
+    np.testing.assert_array_equal(images, model.generate([7, 7, 1], seed=4))
+    assert not np.allclose(images, model.generate([0, 0, 0], seed=4))
+    moved = transfer_style(model, x[:2], [0, 1], [5, 6])
+    assert moved.shape == (2, 28, 28, 1) and not np.allclose(moved, transfer_style(
+        model, x[:2], [0, 1], [0, 1]))
+
+    path = tmp_path / "cvae.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert type(loaded) is ConditionalVAE and loaded.get_config() == model.get_config()
+    np.testing.assert_array_equal(loaded.generate([7, 7, 1], seed=4), images)
+    loaded.sampling.seed_generator.state.assign(model.sampling.seed_generator.state)
+    assert loaded.evaluate([x, y], x, verbose=0) == pytest.approx(
+        model.evaluate([x, y], x, verbose=0))
+
+
 # --- Sampling ----------------------------------------------------------------------------------
 
 
