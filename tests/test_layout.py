@@ -105,9 +105,9 @@ def test_the_sandbox_keeps_the_autograder_package_visible(tmp_path):
 # The CLI ------------------------------------------------------------------------------------
 
 def _subparsers():
-    from autograder.cli import _parser
+    from autograder.cli_parser import build_parser
 
-    parser = _parser()
+    parser = build_parser()
     (action,) = [a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"]
     return action.choices
 

@@ -9,7 +9,8 @@ import zipfile
 import nbformat
 import pytest
 
-from autograder.cli import EXAMPLES, main
+from autograder.cli import main
+from autograder.cli_examples import EXAMPLES
 
 VERBS = ["release", "collect", "grade", "feedback", "export", "report", "publish", "check",
          "demo"]
