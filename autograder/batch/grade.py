@@ -130,7 +130,7 @@ def grade(
                     summary.recorded_only += 1
             jobs = _jobs(course, plans, chosen, notebook_grader)
             if jobs:
-                executor = _executor(course, workers, None, access, allow_unsandboxed)
+                executor = _executor(course, workers, access, allow_unsandboxed)
                 summary.graded = _run(gradebook, plans, jobs, executor, show_progress)
     summary.seconds = round(time.monotonic() - started, 1)
     return summary
@@ -212,12 +212,11 @@ def _collect_problems(course: Course, assignment: str) -> dict[str, list[dict]]:
     return {student: manifest.problems_of(student) for student in manifest.students}
 
 
-def _jobs(course: Course, plans: list[Plan], limits: Limits | dict[str, Limits],
+def _jobs(course: Course, plans: list[Plan], limits: dict[str, Limits],
           notebook_grader: str) -> list[GradingJob]:
-    """limits: for every assignment, or one `Limits` per assignment."""
+    """limits: each assignment's `Limits`."""
     jobs = []
     for plan in plans:
-        chosen = limits[plan.assignment] if isinstance(limits, dict) else limits
         kernelspecs = read_kernelspecs(course.db_url, plan.assignment) if plan.grade else {}
         scratch = course.grading_dir / plan.assignment / ".scratch"
         scratch.mkdir(parents=True, exist_ok=True)
@@ -231,7 +230,7 @@ def _jobs(course: Course, plans: list[Plan], limits: Limits | dict[str, Limits],
                 result_path=str(plan.state.result_path(student)),
                 db_url="",  # workers build a throwaway gradebook from `sources` (task.py)
                 sources=[source.to_json() for source in plan.sources],
-                limits=dict(chosen.__dict__),
+                limits=dict(limits[plan.assignment].__dict__),
                 scratch=str(scratch),
                 notebook_grader=notebook_grader,
                 problems=plan.collect_problems.get(student, []),
@@ -282,7 +281,7 @@ def _exclusive(course: Course, holder: str = "autograder grade"):
 
 # Running and recording -----------------------------------------------------------------------
 
-def _executor(course, workers, limits, access, allow_unsandboxed):
+def _executor(course, workers, access, allow_unsandboxed):
     """Local worker processes (measured faster on one machine: BENCHMARKS.md), or a cluster."""
     if access:
         return ClusterExecutor(access, course, allow_unsandboxed=allow_unsandboxed)

@@ -93,7 +93,7 @@ class Grader:
         if self.access:
             self.threads.append(threading.Thread(target=self._cluster_loop, daemon=True))
         else:
-            self.pool = engine._executor(self.course, self.workers, self.limits, None, False)
+            self.pool = engine._executor(self.course, self.workers, None, False)
             self.pool.done = self.events  # the pool's slots report straight to the owner
             self.pool.log_dir.mkdir(parents=True, exist_ok=True)
             self.threads += [threading.Thread(target=self.pool._slot, args=(n,), daemon=True)
@@ -150,7 +150,8 @@ class Grader:
             try:
                 plan = self._prepare(submission)
                 limits = self.limits_of(submission.assignment)
-                job = engine._jobs(self.course, [plan], limits, self.notebook_grader)[0]
+                job = engine._jobs(self.course, [plan], {plan.assignment: limits},
+                                   self.notebook_grader)[0]
             except (AutograderError, OSError, ValueError) as error:
                 log("cannot_grade", id=submission.id, error=str(error))
                 self.store.finish(submission.id, FAILED)
@@ -283,8 +284,7 @@ class Grader:
                     break
             done = set()
             try:
-                executor = engine._executor(self.course, None, self.limits, self.access,
-                                            self.allow_unsandboxed)
+                executor = engine._executor(self.course, None, self.access, self.allow_unsandboxed)
                 for outcome in executor.outcomes(jobs):
                     done.add(outcome.job.id)
                     self.events.put(outcome)
